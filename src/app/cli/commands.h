@@ -1,0 +1,17 @@
+// Registration of every subcommand on the CLI11 application. Each command file adds its
+// subcommands and sets a callback that stores the command's exit code.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace silt::app {
+
+class CommandContext;
+
+// `run` receives the exit code of the command that ran.
+void register_table_commands(CLI::App& app, CommandContext& context, int* exit_code);
+void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code);
+
+}  // namespace silt::app

@@ -1,0 +1,45 @@
+// What every command gets: global options, the storage and the engine session, created lazily.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "engine/session.h"
+#include "storage/file_system.h"
+
+namespace silt::app {
+
+struct GlobalOptions {
+  int threads = 0;
+  std::string memory_limit;
+  std::string temp_directory;
+  std::string log_level = "warn";
+};
+
+class CommandContext {
+ public:
+  explicit CommandContext(GlobalOptions options) : options_(std::move(options)) {}
+
+  storage::FileSystem& fs();
+  Result<engine::Session*> session();
+  // An absolute, normalised table location from a user path.
+  std::string table_location(const std::string& user_path) const;
+
+ private:
+  GlobalOptions options_;
+  std::unique_ptr<storage::FileSystem> fs_;
+  std::unique_ptr<engine::Session> session_;
+};
+
+// Exit codes (documented in docs/CLI.md).
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitConflict = 3;
+constexpr int kExitInternal = 70;
+
+// Prints "error: <message>" (and a hint for some codes) to stderr; returns the exit code.
+int report_error(const Error& error);
+
+}  // namespace silt::app

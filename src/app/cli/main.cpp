@@ -1,0 +1,40 @@
+// silt command-line entry point: global options, subcommands, and the final exit code.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "app/cli/commands.h"
+#include "app/cli/context.h"
+#include "obs/logger.h"
+
+int main(int argc, char** argv) {
+  using namespace silt::app;
+  CLI::App app{"silt: lakehouse pipelines on Delta Lake tables, powered by DuckDB"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "silt 0.1.0 (DuckDB 1.4.4)");
+  GlobalOptions options;
+  app.add_option("--threads", options.threads, "DuckDB worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("--memory-limit", options.memory_limit, "DuckDB memory limit, e.g. 4GB (default: 80% of RAM)");
+  app.add_option("--temp-dir", options.temp_directory, "where DuckDB spills when memory is short");
+  app.add_option("--log-level", options.log_level, "debug|info|warn|error|off (default warn)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
+
+  CommandContext context(options);
+  int exit_code = kExitOk;
+  register_table_commands(app, context, &exit_code);
+  register_sql_command(app, context, &exit_code);
+
+  // Options are parsed before callbacks run, so the context sees them.
+  app.parse_complete_callback([&]() {
+    context = CommandContext(options);
+    silt::obs::LogLevel level;
+    if (silt::obs::parse_log_level(options.log_level, &level)) silt::obs::set_log_level(level);
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  return exit_code;
+}

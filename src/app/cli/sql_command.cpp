@@ -1,0 +1,77 @@
+// `silt sql`: run a query over Delta tables registered as views (name=path[@version]).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/cli/commands.h"
+#include "app/cli/context.h"
+#include "app/cli/output.h"
+#include "base/clock.h"
+#include "base/strings.h"
+#include "delta/snapshot.h"
+
+namespace silt::app {
+
+void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code) {
+  auto* cmd = app.add_subcommand("sql", "run a SQL query over Delta tables");
+  struct Args {
+    std::vector<std::string> tables;
+    std::string format = "table";
+    std::string query;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--table", args->tables,
+                  "register a table: name=path, name=path@<version> or name=path@<timestamp> (repeatable)");
+  cmd->add_option("--format", args->format, "table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("query", args->query, "the SQL query")->required();
+  cmd->callback([args, &context, exit_code]() {
+    auto run = [&]() -> Status {
+      SILT_TRY_ASSIGN(auto* session, context.session());
+      for (const auto& spec : args->tables) {
+        auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            fmt::format("--table '{}' must be name=path[@version], e.g. orders=./lake/orders@3", spec));
+        }
+        std::string name = spec.substr(0, eq);
+        std::string location = spec.substr(eq + 1);
+        delta::VersionSpec version;
+        auto at = location.rfind('@');
+        if (at != std::string::npos) {
+          std::string suffix = location.substr(at + 1);
+          location = location.substr(0, at);
+          if (auto number = parse_int64(suffix)) {
+            version.version = *number;
+          } else if (auto ms = parse_timestamp_ms(suffix)) {
+            version.timestamp_ms = *ms;
+          } else {
+            return make_error(ErrorCode::kInvalidArgument,
+                              fmt::format("--table '{}': '@{}' is neither a version number nor a timestamp", spec, suffix));
+          }
+        }
+        auto snapshot = delta::Snapshot::load(context.fs(), session->parquet_io(), context.table_location(location), version);
+        if (!snapshot) return std::move(snapshot).error().with_context(fmt::format("table '{}'", name));
+        SILT_TRY_CONTEXT(session->register_snapshot(name, **snapshot), fmt::format("table '{}'", name));
+      }
+      auto result = session->connection().query_text(args->query);
+      if (!result) {
+        // Not a plain SELECT (e.g. COPY, SET, PRAGMA): run it as a statement.
+        auto any = session->connection().query_any(args->query);
+        if (!any) return make_error(any.error().code(), "query failed: " + any.error().message());
+        result = std::move(any);
+      }
+      OutputFormat format = OutputFormat::kTable;
+      parse_output_format(args->format, &format);
+      if (format == OutputFormat::kCsv) std::cout << render_csv(*result);
+      else if (format == OutputFormat::kJson) std::cout << render_json(*result);
+      else std::cout << render_table(*result);
+      return Status();
+    };
+    Status status = run();
+    *exit_code = status.ok() ? kExitOk : report_error(status.error());
+  });
+}
+
+}  // namespace silt::app

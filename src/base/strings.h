@@ -1,0 +1,36 @@
+// Small string functions shared by every layer: splitting, trimming, case, URI and SQL quoting.
+// Pure functions on std::string; no locale dependence.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace silt {
+
+std::vector<std::string> split(std::string_view text, char separator);
+std::string_view trim(std::string_view text);
+std::string to_lower(std::string_view text);
+bool starts_with(std::string_view text, std::string_view prefix);
+bool ends_with(std::string_view text, std::string_view suffix);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to);
+
+// Percent-encodes every byte outside the RFC 3986 unreserved set, keeping '/' as is.
+std::string uri_encode_path(std::string_view path);
+// Decodes %XX escapes once; a malformed escape is kept verbatim.
+std::string uri_decode(std::string_view text);
+
+// SQL literal quoting: 'it''s' and "col""name".
+std::string sql_string(std::string_view text);
+std::string sql_identifier(std::string_view name);
+
+// Parses a whole decimal integer; nullopt on any stray character or overflow.
+std::optional<int64_t> parse_int64(std::string_view text);
+
+// Human-readable byte size ("1.5 MiB").
+std::string format_bytes(int64_t bytes);
+
+}  // namespace silt

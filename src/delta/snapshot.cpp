@@ -1,0 +1,247 @@
+// Log replay: checkpoint + commits -> live state, following the reconciliation rules of the
+// Delta protocol (file key = canonical path + DV id; last protocol/metaData/txn wins).
+#include "delta/snapshot.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "delta/table_features.h"
+
+namespace silt::delta {
+
+namespace {
+
+struct ReplayState {
+  std::optional<Protocol> protocol;
+  std::optional<Metadata> metadata;
+  std::unordered_map<std::string, AddFile> files;
+  std::unordered_map<std::string, RemoveFile> tombstones;
+  std::map<std::string, int64_t> app_versions;
+  std::map<std::string, DomainMetadata> domains;
+  bool schema_changed = false;
+
+  void apply(Action&& action) {
+    std::visit(
+        [&](auto&& value) {
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, Protocol>) {
+            protocol = std::move(value);
+          } else if constexpr (std::is_same_v<T, Metadata>) {
+            if (metadata && metadata->schema_string != value.schema_string) schema_changed = true;
+            metadata = std::move(value);
+          } else if constexpr (std::is_same_v<T, AddFile>) {
+            std::string key = file_key(value.path, value.deletion_vector);
+            tombstones.erase(key);
+            files.insert_or_assign(std::move(key), std::move(value));
+          } else if constexpr (std::is_same_v<T, RemoveFile>) {
+            std::string key = file_key(value.path, value.deletion_vector);
+            files.erase(key);
+            tombstones.insert_or_assign(std::move(key), std::move(value));
+          } else if constexpr (std::is_same_v<T, Txn>) {
+            app_versions[value.app_id] = value.version;
+          } else if constexpr (std::is_same_v<T, DomainMetadata>) {
+            if (value.removed) domains.erase(value.domain);
+            else domains[value.domain] = std::move(value);
+          }
+        },
+        std::move(action));
+  }
+};
+
+}  // namespace
+
+Result<std::vector<Action>> read_commit(storage::FileSystem& fs, const std::string& table_root, int64_t version) {
+  std::string path = commit_file_path(table_root, version);
+  auto text = fs.read(path);
+  if (!text) return std::move(text).error().with_context(fmt::format("reading commit {}", version));
+  auto actions = parse_actions(*text);
+  if (!actions) return std::move(actions).error().with_context(fmt::format("commit file {}", path));
+  return actions;
+}
+
+std::vector<CommitTimestamp> commit_timestamps(const LogListing& listing) {
+  std::vector<CommitTimestamp> out;
+  out.reserve(listing.commits.size());
+  int64_t previous = INT64_MIN;
+  for (const auto& [version, file] : listing.commits) {
+    int64_t ts = file.modified_ms;
+    if (previous != INT64_MIN && ts <= previous) ts = previous + 1;
+    out.push_back({version, ts});
+    previous = ts;
+  }
+  return out;
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, ParquetIo& io,
+                                                        const std::string& table_root, VersionSpec spec) {
+  SILT_TRY_ASSIGN(auto listing, list_log(fs, table_root));
+  if (listing.empty()) {
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("'{}' is not a Delta table (no commits in {}/_delta_log)", table_root, table_root));
+  }
+  int64_t latest = listing.latest_version();
+  int64_t target = latest;
+  auto timestamps = commit_timestamps(listing);
+  if (spec.version) {
+    if (*spec.version < 0 || *spec.version > latest) {
+      return make_error(ErrorCode::kNotFound, fmt::format("version {} does not exist; the table has versions up to {}",
+                                                          *spec.version, latest));
+    }
+    target = *spec.version;
+  } else if (spec.timestamp_ms) {
+    if (timestamps.empty() || *spec.timestamp_ms < timestamps.front().timestamp_ms) {
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("timestamp {} is before the earliest available commit ({})",
+                                    format_timestamp_ms(*spec.timestamp_ms),
+                                    timestamps.empty() ? std::string("none")
+                                                       : format_timestamp_ms(timestamps.front().timestamp_ms)));
+    }
+    target = timestamps.front().version;
+    for (const auto& entry : timestamps) {
+      if (entry.timestamp_ms <= *spec.timestamp_ms) target = entry.version;
+    }
+  }
+
+  // Newest complete checkpoint at or before the target; fall back to older ones if unreadable.
+  std::vector<const CheckpointFiles*> candidates;
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    if (it->first <= target) candidates.push_back(&it->second);
+  }
+  candidates.push_back(nullptr);  // replay from version 0
+
+  Error last_error(ErrorCode::kNotFound, "");
+  for (const CheckpointFiles* checkpoint : candidates) {
+    int64_t start = checkpoint ? checkpoint->version + 1 : 0;
+    // Every commit in [start, target] must exist.
+    bool contiguous = true;
+    int64_t missing = -1;
+    for (int64_t v = start; v <= target; ++v) {
+      if (!listing.commits.count(v)) {
+        contiguous = false;
+        missing = v;
+        break;
+      }
+    }
+    if (!contiguous) {
+      if (checkpoint == nullptr && !listing.commits.empty() && listing.commits.begin()->first > 0 &&
+          missing < listing.commits.begin()->first) {
+        last_error = Error(ErrorCode::kNotFound,
+                           fmt::format("cannot reconstruct version {}: commits before {} were cleaned up and no "
+                                       "checkpoint covers them",
+                                       target, listing.commits.begin()->first));
+      } else {
+        last_error = Error(ErrorCode::kCorruption,
+                           fmt::format("versions are not contiguous: commit {} is missing from {}/_delta_log",
+                                       missing, table_root));
+      }
+      continue;
+    }
+
+    ReplayState state;
+    bool checkpoint_ok = true;
+    if (checkpoint) {
+      for (const auto& part : checkpoint->paths) {
+        auto rows = io.read_checkpoint(part);
+        if (!rows) {
+          last_error = std::move(rows).error().with_context("reading checkpoint " + part);
+          checkpoint_ok = false;
+          break;
+        }
+        auto actions = parse_actions(*rows);
+        if (!actions) {
+          last_error = std::move(actions).error().with_context("checkpoint " + part);
+          checkpoint_ok = false;
+          break;
+        }
+        for (auto& action : *actions) state.apply(std::move(action));
+      }
+    }
+    if (!checkpoint_ok) continue;
+    for (int64_t v = start; v <= target; ++v) {
+      SILT_TRY_ASSIGN(auto actions, read_commit(fs, table_root, v));
+      for (auto& action : actions) state.apply(std::move(action));
+    }
+    if (!state.protocol) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("no protocol action found in the log of {} at version {}", table_root, target));
+    }
+    if (!state.metadata) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("no metaData action found in the log of {} at version {}", table_root, target));
+    }
+    SILT_TRY_CONTEXT(check_readable(*state.protocol), fmt::format("cannot read {}", table_root));
+
+    std::shared_ptr<Snapshot> snapshot(new Snapshot());
+    snapshot->table_root_ = table_root;
+    snapshot->version_ = target;
+    snapshot->protocol_ = std::move(*state.protocol);
+    snapshot->metadata_ = std::move(*state.metadata);
+    if (snapshot->metadata_.schema_string) {
+      auto schema = parse_schema(*snapshot->metadata_.schema_string);
+      if (!schema) return std::move(schema).error().with_context(fmt::format("schema of {}", table_root));
+      snapshot->schema_ = std::move(*schema);
+    }
+    snapshot->files_.reserve(state.files.size());
+    for (auto& [key, add] : state.files) snapshot->files_.push_back(std::move(add));
+    std::sort(snapshot->files_.begin(), snapshot->files_.end(),
+              [](const AddFile& a, const AddFile& b) { return a.path < b.path; });
+    for (auto& [key, remove] : state.tombstones) snapshot->tombstones_.push_back(std::move(remove));
+    std::sort(snapshot->tombstones_.begin(), snapshot->tombstones_.end(),
+              [](const RemoveFile& a, const RemoveFile& b) { return a.path < b.path; });
+    snapshot->app_versions_ = std::move(state.app_versions);
+    snapshot->domains_ = std::move(state.domains);
+    if (checkpoint) snapshot->checkpoint_version_ = checkpoint->version;
+    snapshot->schema_changed_ = state.schema_changed;
+    for (const auto& entry : timestamps) {
+      if (entry.version == target) snapshot->timestamp_ms_ = entry.timestamp_ms;
+    }
+    return std::shared_ptr<const Snapshot>(std::move(snapshot));
+  }
+  return last_error;
+}
+
+Result<Schema> Snapshot::schema() const {
+  if (!schema_) {
+    return make_error(ErrorCode::kCorruption, fmt::format("the metadata of {} has no schemaString", table_root_));
+  }
+  return *schema_;
+}
+
+std::optional<int64_t> Snapshot::app_version(const std::string& app_id) const {
+  auto it = app_versions_.find(app_id);
+  if (it == app_versions_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Snapshot::property(const std::string& key, const std::string& fallback) const {
+  auto it = metadata_.configuration.find(key);
+  return it == metadata_.configuration.end() ? fallback : it->second;
+}
+
+std::string Snapshot::absolute_path(const std::string& log_path) const {
+  std::string path = canonical_path(log_path);
+  if (starts_with(path, "/") || path.find("://") != std::string::npos) return path;
+  return storage::join_path(table_root_, path);
+}
+
+int64_t Snapshot::num_records() const {
+  int64_t total = 0;
+  for (const auto& file : files_) {
+    auto records = file.num_records();
+    if (!records) return -1;
+    total += *records;
+  }
+  return total;
+}
+
+int64_t Snapshot::size_bytes() const {
+  int64_t total = 0;
+  for (const auto& file : files_) total += file.size;
+  return total;
+}
+
+}  // namespace silt::delta

@@ -1,0 +1,371 @@
+// DuckDB C API wrappers. Every duckdb_result is destroyed, including on failure paths.
+#include "engine/duckdb/database.h"
+
+#include <duckdb.h>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+
+namespace silt::engine::duckdb {
+
+namespace {
+
+// Owns a duckdb_result for the duration of a call.
+class ResultOwner {
+ public:
+  ResultOwner() = default;
+  ~ResultOwner() { duckdb_destroy_result(&result_); }
+  ResultOwner(const ResultOwner&) = delete;
+  ResultOwner& operator=(const ResultOwner&) = delete;
+  duckdb_result* get() { return &result_; }
+
+ private:
+  duckdb_result result_{};
+};
+
+class ChunkOwner {
+ public:
+  explicit ChunkOwner(duckdb_data_chunk chunk) : chunk_(chunk) {}
+  ~ChunkOwner() {
+    if (chunk_) duckdb_destroy_data_chunk(&chunk_);
+  }
+  ChunkOwner(const ChunkOwner&) = delete;
+  ChunkOwner& operator=(const ChunkOwner&) = delete;
+  duckdb_data_chunk get() const { return chunk_; }
+
+ private:
+  duckdb_data_chunk chunk_;
+};
+
+Error query_error(duckdb_result* result, const std::string& sql) {
+  const char* message = duckdb_result_error(result);
+  std::string text = message ? message : "unknown DuckDB error";
+  ErrorCode code = ErrorCode::kInvalidArgument;
+  switch (duckdb_result_error_type(result)) {
+    case DUCKDB_ERROR_IO: code = ErrorCode::kIo; break;
+    case DUCKDB_ERROR_INTERNAL:
+    case DUCKDB_ERROR_FATAL: code = ErrorCode::kInternal; break;
+    case DUCKDB_ERROR_INTERRUPT: code = ErrorCode::kTimeout; break;
+    case DUCKDB_ERROR_OUT_OF_MEMORY: code = ErrorCode::kIo; break;
+    case DUCKDB_ERROR_INVALID_INPUT: code = ErrorCode::kInvalidArgument; break;
+    default: break;
+  }
+  return Error(code, text);
+}
+
+// Reads every chunk of a result whose columns are VARCHAR into rows of optional strings.
+Result<TextResult> read_varchar_result(duckdb_result* result) {
+  TextResult out;
+  idx_t columns = duckdb_column_count(result);
+  for (idx_t c = 0; c < columns; ++c) {
+    out.column_names.emplace_back(duckdb_column_name(result, c));
+    if (duckdb_column_type(result, c) != DUCKDB_TYPE_VARCHAR) {
+      return make_error(ErrorCode::kInternal,
+                        fmt::format("column '{}' is not VARCHAR in a text result", out.column_names.back()));
+    }
+    out.column_types.emplace_back("VARCHAR");
+  }
+  while (true) {
+    ChunkOwner chunk(duckdb_fetch_chunk(*result));
+    if (!chunk.get()) break;
+    idx_t size = duckdb_data_chunk_get_size(chunk.get());
+    if (size == 0) break;
+    size_t first_row = out.rows.size();
+    out.rows.resize(first_row + size, std::vector<std::optional<std::string>>(columns));
+    for (idx_t c = 0; c < columns; ++c) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.get(), c);
+      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector));
+      uint64_t* validity = duckdb_vector_get_validity(vector);
+      for (idx_t r = 0; r < size; ++r) {
+        if (validity && !duckdb_validity_row_is_valid(validity, r)) continue;
+        duckdb_string_t* cell = &data[r];
+        out.rows[first_row + r][c] =
+            std::string(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
+      }
+    }
+  }
+  return out;
+}
+
+std::string type_name(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT: return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT: return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER: return "INTEGER";
+    case DUCKDB_TYPE_BIGINT: return "BIGINT";
+    case DUCKDB_TYPE_UTINYINT: return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT: return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER: return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT: return "UBIGINT";
+    case DUCKDB_TYPE_HUGEINT: return "HUGEINT";
+    case DUCKDB_TYPE_UHUGEINT: return "UHUGEINT";
+    case DUCKDB_TYPE_FLOAT: return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
+    case DUCKDB_TYPE_DECIMAL: return "DECIMAL";
+    case DUCKDB_TYPE_VARCHAR: return "VARCHAR";
+    case DUCKDB_TYPE_BLOB: return "BLOB";
+    case DUCKDB_TYPE_DATE: return "DATE";
+    case DUCKDB_TYPE_TIME: return "TIME";
+    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
+    case DUCKDB_TYPE_LIST: return "LIST";
+    case DUCKDB_TYPE_STRUCT: return "STRUCT";
+    case DUCKDB_TYPE_MAP: return "MAP";
+    case DUCKDB_TYPE_UUID: return "UUID";
+    default: return "OTHER";
+  }
+}
+
+void append_json_string(std::string* out, std::string_view text) {
+  out->push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      default:
+        if (c < 0x20) *out += fmt::format("\\u{:04x}", c);
+        else out->push_back(static_cast<char>(c));
+    }
+  }
+  out->push_back('"');
+}
+
+// Renders one cell of a vector as text (scalars) or JSON (nested); `json` forces JSON quoting.
+std::optional<std::string> cell_text(duckdb_vector vector, duckdb_logical_type type, idx_t row, bool json) {
+  uint64_t* validity = duckdb_vector_get_validity(vector);
+  if (validity && !duckdb_validity_row_is_valid(validity, row)) {
+    if (json) return std::string("null");
+    return std::nullopt;
+  }
+  void* data = duckdb_vector_get_data(vector);
+  duckdb_type id = duckdb_get_type_id(type);
+  std::string out;
+  switch (id) {
+    case DUCKDB_TYPE_VARCHAR: {
+      auto* cell = &static_cast<duckdb_string_t*>(data)[row];
+      std::string_view text(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
+      if (!json) return std::string(text);
+      append_json_string(&out, text);
+      return out;
+    }
+    case DUCKDB_TYPE_BOOLEAN: return std::string(static_cast<bool*>(data)[row] ? "true" : "false");
+    case DUCKDB_TYPE_TINYINT: return std::to_string(static_cast<int8_t*>(data)[row]);
+    case DUCKDB_TYPE_SMALLINT: return std::to_string(static_cast<int16_t*>(data)[row]);
+    case DUCKDB_TYPE_INTEGER: return std::to_string(static_cast<int32_t*>(data)[row]);
+    case DUCKDB_TYPE_BIGINT: return std::to_string(static_cast<int64_t*>(data)[row]);
+    case DUCKDB_TYPE_UTINYINT: return std::to_string(static_cast<uint8_t*>(data)[row]);
+    case DUCKDB_TYPE_USMALLINT: return std::to_string(static_cast<uint16_t*>(data)[row]);
+    case DUCKDB_TYPE_UINTEGER: return std::to_string(static_cast<uint32_t*>(data)[row]);
+    case DUCKDB_TYPE_UBIGINT: return std::to_string(static_cast<uint64_t*>(data)[row]);
+    case DUCKDB_TYPE_DOUBLE: return fmt::format("{}", static_cast<double*>(data)[row]);
+    case DUCKDB_TYPE_FLOAT: return fmt::format("{}", static_cast<float*>(data)[row]);
+    case DUCKDB_TYPE_LIST:
+    case DUCKDB_TYPE_MAP: {
+      auto* entry = &static_cast<duckdb_list_entry*>(data)[row];
+      duckdb_vector child = duckdb_list_vector_get_child(vector);
+      duckdb_logical_type child_type = id == DUCKDB_TYPE_LIST ? duckdb_list_type_child_type(type)
+                                                              : nullptr;
+      if (id == DUCKDB_TYPE_MAP) {
+        duckdb_logical_type key_type = duckdb_map_type_key_type(type);
+        duckdb_logical_type value_type = duckdb_map_type_value_type(type);
+        duckdb_vector keys = duckdb_struct_vector_get_child(child, 0);
+        duckdb_vector values = duckdb_struct_vector_get_child(child, 1);
+        out = "{";
+        for (idx_t i = 0; i < entry->length; ++i) {
+          if (i) out += ",";
+          auto key = cell_text(keys, key_type, entry->offset + i, false);
+          append_json_string(&out, key ? *key : "");
+          out += ":";
+          out += *cell_text(values, value_type, entry->offset + i, true);
+        }
+        out += "}";
+        duckdb_destroy_logical_type(&key_type);
+        duckdb_destroy_logical_type(&value_type);
+        return out;
+      }
+      out = "[";
+      for (idx_t i = 0; i < entry->length; ++i) {
+        if (i) out += ",";
+        out += *cell_text(child, child_type, entry->offset + i, true);
+      }
+      out += "]";
+      duckdb_destroy_logical_type(&child_type);
+      return out;
+    }
+    case DUCKDB_TYPE_STRUCT: {
+      idx_t count = duckdb_struct_type_child_count(type);
+      out = "{";
+      for (idx_t i = 0; i < count; ++i) {
+        if (i) out += ",";
+        char* name = duckdb_struct_type_child_name(type, i);
+        append_json_string(&out, name);
+        duckdb_free(name);
+        out += ":";
+        duckdb_logical_type child_type = duckdb_struct_type_child_type(type, i);
+        out += *cell_text(duckdb_struct_vector_get_child(vector, i), child_type, row, true);
+        duckdb_destroy_logical_type(&child_type);
+      }
+      out += "}";
+      return out;
+    }
+    default: return std::string(json ? "null" : "");
+  }
+}
+
+}  // namespace
+
+struct Database::Impl {
+  duckdb_database database = nullptr;
+  ~Impl() {
+    if (database) duckdb_close(&database);
+  }
+};
+
+Database::Database() : impl_(std::make_unique<Impl>()) {}
+Database::~Database() = default;
+void* Database::handle() const { return impl_->database; }
+
+Result<std::unique_ptr<Database>> Database::open(const DatabaseOptions& options) {
+  std::unique_ptr<Database> db(new Database());
+  duckdb_config config = nullptr;
+  if (duckdb_create_config(&config) == DuckDBError) {
+    return make_error(ErrorCode::kInternal, "cannot create DuckDB configuration");
+  }
+  auto set = [&](const char* name, const std::string& value) -> Status {
+    if (duckdb_set_config(config, name, value.c_str()) == DuckDBError) {
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("invalid DuckDB setting {}='{}'", name, value));
+    }
+    return Status();
+  };
+  Status status;
+  if (options.threads > 0) status = set("threads", std::to_string(options.threads));
+  if (status.ok() && !options.memory_limit.empty()) status = set("memory_limit", options.memory_limit);
+  if (status.ok() && !options.temp_directory.empty()) status = set("temp_directory", options.temp_directory);
+  // Extensions cannot be downloaded here; never try.
+  if (status.ok()) status = set("autoinstall_known_extensions", "false");
+  if (status.ok()) status = set("autoload_known_extensions", "false");
+  if (!status.ok()) {
+    duckdb_destroy_config(&config);
+    return status.error();
+  }
+  char* error = nullptr;
+  if (duckdb_open_ext(nullptr, &db->impl_->database, config, &error) == DuckDBError) {
+    std::string message = error ? error : "unknown error";
+    if (error) duckdb_free(error);
+    duckdb_destroy_config(&config);
+    return make_error(ErrorCode::kInternal, "cannot open DuckDB: " + message);
+  }
+  duckdb_destroy_config(&config);
+  return db;
+}
+
+struct Connection::Impl {
+  duckdb_connection connection = nullptr;
+  ~Impl() {
+    if (connection) duckdb_disconnect(&connection);
+  }
+};
+
+Connection::Connection() : impl_(std::make_unique<Impl>()) {}
+Connection::~Connection() = default;
+
+Result<std::unique_ptr<Connection>> Connection::open(Database& database) {
+  std::unique_ptr<Connection> connection(new Connection());
+  if (duckdb_connect(static_cast<duckdb_database>(database.handle()), &connection->impl_->connection) ==
+      DuckDBError) {
+    return make_error(ErrorCode::kInternal, "cannot connect to DuckDB");
+  }
+  return connection;
+}
+
+Status Connection::execute(const std::string& sql) {
+  ResultOwner result;
+  if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
+    return query_error(result.get(), sql);
+  }
+  return Status();
+}
+
+Result<TextResult> Connection::query_varchar(const std::string& sql) {
+  ResultOwner result;
+  if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
+    return query_error(result.get(), sql);
+  }
+  return read_varchar_result(result.get());
+}
+
+Result<TextResult> Connection::query_text(const std::string& sql) {
+  // Types first (from a prepared statement, no execution), then the cells cast to VARCHAR.
+  std::string body = std::string(trim(sql));
+  while (!body.empty() && body.back() == ';') body.pop_back();
+  std::vector<std::string> types;
+  {
+    duckdb_prepared_statement prepared = nullptr;
+    if (duckdb_prepare(impl_->connection, body.c_str(), &prepared) == DuckDBError) {
+      std::string message = duckdb_prepare_error(prepared) ? duckdb_prepare_error(prepared) : "cannot prepare";
+      duckdb_destroy_prepare(&prepared);
+      return make_error(ErrorCode::kInvalidArgument, message);
+    }
+    idx_t columns = duckdb_prepared_statement_column_count(prepared);
+    for (idx_t c = 0; c < columns; ++c) {
+      duckdb_logical_type type = duckdb_prepared_statement_column_logical_type(prepared, c);
+      types.emplace_back(type_name(duckdb_get_type_id(type)));
+      duckdb_destroy_logical_type(&type);
+    }
+    duckdb_destroy_prepare(&prepared);
+  }
+  ResultOwner result;
+  std::string wrapped = "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (" + body + "\n)";
+  if (duckdb_query(impl_->connection, wrapped.c_str(), result.get()) == DuckDBError) {
+    return query_error(result.get(), sql);
+  }
+  SILT_TRY_ASSIGN(auto text, read_varchar_result(result.get()));
+  if (types.size() == text.column_types.size()) text.column_types = std::move(types);
+  return text;
+}
+
+Result<TextResult> Connection::query_any(const std::string& sql) {
+  ResultOwner result;
+  if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
+    return query_error(result.get(), sql);
+  }
+  TextResult out;
+  idx_t columns = duckdb_column_count(result.get());
+  std::vector<duckdb_logical_type> types;
+  for (idx_t c = 0; c < columns; ++c) {
+    out.column_names.emplace_back(duckdb_column_name(result.get(), c));
+    types.push_back(duckdb_column_logical_type(result.get(), c));
+    out.column_types.push_back(type_name(duckdb_get_type_id(types.back())));
+  }
+  while (true) {
+    ChunkOwner chunk(duckdb_fetch_chunk(*result.get()));
+    if (!chunk.get()) break;
+    idx_t size = duckdb_data_chunk_get_size(chunk.get());
+    if (size == 0) break;
+    for (idx_t r = 0; r < size; ++r) {
+      std::vector<std::optional<std::string>> row;
+      for (idx_t c = 0; c < columns; ++c) {
+        row.push_back(cell_text(duckdb_data_chunk_get_vector(chunk.get(), c), types[c], r, false));
+      }
+      out.rows.push_back(std::move(row));
+    }
+  }
+  for (auto& type : types) duckdb_destroy_logical_type(&type);
+  return out;
+}
+
+Result<std::optional<std::string>> Connection::query_value(const std::string& sql) {
+  SILT_TRY_ASSIGN(auto text, query_text(sql));
+  if (text.rows.empty() || text.rows[0].empty()) return std::optional<std::string>();
+  return text.rows[0][0];
+}
+
+void Connection::interrupt() { duckdb_interrupt(impl_->connection); }
+
+}  // namespace silt::engine::duckdb

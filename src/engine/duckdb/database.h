@@ -1,0 +1,72 @@
+// RAII owners of DuckDB's C handles (database, connection, results) behind a small API.
+// This header stays free of duckdb.h; only engine/duckdb/*.cpp include it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace silt::engine::duckdb {
+
+struct DatabaseOptions {
+  int threads = 0;                 // 0: DuckDB's default (cores)
+  std::string memory_limit;        // "" : DuckDB's default (80% of RAM); else "4GB"
+  std::string temp_directory;      // "" : DuckDB's default
+};
+
+// A fully materialised result whose cells are text (NULL -> nullopt). Column types are the
+// DuckDB type names of the original query (BIGINT, VARCHAR, STRUCT(...), ...).
+struct TextResult {
+  std::vector<std::string> column_names;
+  std::vector<std::string> column_types;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> open(const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void* handle() const;  // duckdb_database, for Connection only
+
+ private:
+  Database();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One connection; not thread-safe (use one per thread). The Database must outlive it.
+class Connection {
+ public:
+  static Result<std::unique_ptr<Connection>> open(Database& database);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements, discarding results. Errors carry DuckDB's message.
+  Status execute(const std::string& sql);
+  // Runs a query whose columns are all VARCHAR and returns the cells.
+  Result<TextResult> query_varchar(const std::string& sql);
+  // Runs any single SELECT and returns every cell cast to text, with the original column types.
+  Result<TextResult> query_text(const std::string& sql);
+  // Runs any statement (COPY ... RETURN_STATS included) and returns its cells as text; LIST, STRUCT
+  // and MAP cells become JSON (a MAP with text keys becomes an object).
+  Result<TextResult> query_any(const std::string& sql);
+  // First column of the first row, or nullopt when the result is empty or NULL.
+  Result<std::optional<std::string>> query_value(const std::string& sql);
+  // Interrupts the running query (callable from another thread).
+  void interrupt();
+
+ private:
+  Connection();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace silt::engine::duckdb

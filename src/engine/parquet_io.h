@@ -1,0 +1,25 @@
+// DuckDB's implementation of delta::ParquetIo: checkpoint Parquet <-> newline-delimited actions.
+#pragma once
+
+#include <string>
+
+#include "delta/parquet_io.h"
+#include "engine/duckdb/database.h"
+
+namespace silt::engine {
+
+class DuckParquetIo : public delta::ParquetIo {
+ public:
+  // The connection must outlive this object; temp files go to `temp_directory` (or the system's).
+  DuckParquetIo(duckdb::Connection& connection, std::string temp_directory)
+      : connection_(connection), temp_directory_(std::move(temp_directory)) {}
+
+  Result<std::string> read_checkpoint(const std::string& path) override;
+  Result<std::string> encode_checkpoint(const std::string& ndjson_actions) override;
+
+ private:
+  duckdb::Connection& connection_;
+  std::string temp_directory_;
+};
+
+}  // namespace silt::engine

@@ -1,0 +1,152 @@
+// Session set-up and the snapshot-to-SQL translation (one read_parquet per partition group,
+// partition values as typed literals so DuckDB folds filters on them and prunes whole groups).
+#include "engine/session.h"
+
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "engine/parquet_io.h"
+#include "engine/type_mapping.h"
+
+namespace silt::engine {
+
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
+  std::unique_ptr<Session> session(new Session());
+  session->options_ = options;
+  duckdb::DatabaseOptions db_options;
+  db_options.threads = options.threads;
+  db_options.memory_limit = options.memory_limit;
+  db_options.temp_directory = options.temp_directory;
+  SILT_TRY_ASSIGN(session->database_, duckdb::Database::open(db_options));
+  SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
+  SILT_TRY(session->connection_->execute("SET TimeZone = 'UTC'; SET parquet_metadata_cache = true;"));
+  session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, options.temp_directory);
+  return session;
+}
+
+namespace {
+
+std::string file_list_sql(const std::vector<std::string>& paths) {
+  std::string out = "[";
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (i) out += ", ";
+    out += sql_string(paths[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const ScanOptions& options) {
+  SILT_TRY_ASSIGN(auto schema, snapshot.schema());
+  const auto& partition_columns = snapshot.partition_columns();
+  std::set<std::string> partition_set;
+  for (const auto& column : partition_columns) partition_set.insert(to_lower(column));
+
+  std::vector<size_t> indices;
+  if (options.file_indices) {
+    indices = *options.file_indices;
+  } else {
+    for (size_t i = 0; i < snapshot.files().size(); ++i) indices.push_back(i);
+  }
+
+  // Column types once.
+  std::vector<std::string> sql_types;
+  for (const auto& field : schema.fields) {
+    SILT_TRY_ASSIGN(auto type, to_duckdb_type(field.type));
+    sql_types.push_back(type);
+  }
+
+  if (indices.empty()) {
+    std::string select;
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      if (i) select += ", ";
+      select += "CAST(NULL AS " + sql_types[i] + ") AS " + sql_identifier(schema.fields[i].name);
+    }
+    if (options.with_file_column) select += std::string(select.empty() ? "" : ", ") + "CAST(NULL AS VARCHAR) AS _silt_file";
+    if (select.empty()) select = "NULL AS _silt_empty";
+    return "SELECT " + select + " WHERE false";
+  }
+
+  // Group files by their partition values (the tuple, as text), keeping log order within a group.
+  std::map<std::vector<std::optional<std::string>>, std::vector<size_t>> groups;
+  for (size_t index : indices) {
+    const auto& file = snapshot.files()[index];
+    std::vector<std::optional<std::string>> key;
+    for (const auto& column : partition_columns) {
+      std::optional<std::string> value;
+      for (const auto& [name, item] : file.partition_values) {
+        if (to_lower(name) == to_lower(column)) value = item;
+      }
+      key.push_back(value);
+    }
+    groups[key].push_back(index);
+  }
+
+  // When the schema changed over the table's life, older files may lack newer columns: find which
+  // columns each file really has.
+  std::map<std::string, std::set<std::string>> file_columns;
+  bool check_columns = snapshot.schema_changed();
+  if (check_columns) {
+    std::vector<std::string> all_paths;
+    for (size_t index : indices) all_paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    std::string sql = "SELECT file_name, lower(name) FROM parquet_schema(" + file_list_sql(all_paths) +
+                      ") WHERE name IS NOT NULL";
+    SILT_TRY_ASSIGN(auto result, connection_->query_varchar(sql));
+    for (const auto& row : result.rows) {
+      if (row[0] && row[1]) file_columns[*row[0]].insert(*row[1]);
+    }
+  }
+
+  std::string sql;
+  for (const auto& [key, members] : groups) {
+    std::vector<std::string> paths;
+    for (size_t index : members) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    std::set<std::string> present;  // lower-case names present in at least one file of the group
+    if (check_columns) {
+      for (const auto& path : paths) {
+        auto it = file_columns.find(path);
+        if (it != file_columns.end()) present.insert(it->second.begin(), it->second.end());
+      }
+    }
+    std::string select;
+    size_t partition_index = 0;
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      const auto& field = schema.fields[i];
+      if (i) select += ", ";
+      std::string lower = to_lower(field.name);
+      if (partition_set.count(lower)) {
+        size_t position = 0;
+        for (size_t p = 0; p < partition_columns.size(); ++p) {
+          if (to_lower(partition_columns[p]) == lower) position = p;
+        }
+        SILT_TRY_ASSIGN(auto literal, partition_value_literal(key[position], field.type));
+        select += literal + " AS " + sql_identifier(field.name);
+        ++partition_index;
+      } else if (field.type.is_primitive("void") || (check_columns && !present.count(lower))) {
+        select += "CAST(NULL AS " + sql_types[i] + ") AS " + sql_identifier(field.name);
+      } else {
+        select += "CAST(" + sql_identifier(field.name) + " AS " + sql_types[i] + ") AS " + sql_identifier(field.name);
+      }
+    }
+    if (options.with_file_column) select += std::string(select.empty() ? "" : ", ") + "filename AS _silt_file";
+    std::string reader = "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
+                         (options.with_file_column ? ", filename=true" : "") +
+                         (check_columns ? ", union_by_name=true" : "") + ")";
+    if (!sql.empty()) sql += "\nUNION ALL\n";
+    sql += "SELECT " + select + " FROM " + reader;
+  }
+  return sql;
+}
+
+Status Session::register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot) {
+  SILT_TRY_ASSIGN(auto sql, scan_sql(snapshot));
+  return connection_->execute("CREATE OR REPLACE TEMP VIEW " + sql_identifier(view_name) + " AS " + sql);
+}
+
+}  // namespace silt::engine

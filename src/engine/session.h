@@ -1,0 +1,54 @@
+// A DuckDB session configured for silt (threads, memory limit, temp directory, UTC), which
+// turns Delta snapshots into SQL: a snapshot becomes a view over exactly its live files, with
+// partition columns injected from the log. Not thread-safe: one Session per thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "delta/parquet_io.h"
+#include "delta/snapshot.h"
+#include "engine/duckdb/database.h"
+
+namespace silt::engine {
+
+struct SessionOptions {
+  int threads = 0;             // 0: all cores
+  std::string memory_limit;    // "" : DuckDB default; e.g. "4GB"
+  std::string temp_directory;  // "" : DuckDB default (.tmp beside the process)
+};
+
+struct ScanOptions {
+  // Scan only these files (indices into snapshot.files()); all live files when unset.
+  std::optional<std::vector<size_t>> file_indices;
+  // Add a column "_silt_file" holding each row's file path as given to the reader.
+  bool with_file_column = false;
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> open(const SessionOptions& options);
+  ~Session();
+
+  duckdb::Connection& connection() { return *connection_; }
+  delta::ParquetIo& parquet_io() { return *parquet_io_; }
+  const SessionOptions& options() const { return options_; }
+
+  // A SELECT over the snapshot (schema columns in schema order).
+  Result<std::string> scan_sql(const delta::Snapshot& snapshot, const ScanOptions& options = {});
+  // CREATE OR REPLACE TEMP VIEW <name> AS <scan_sql>.
+  Status register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot);
+
+ private:
+  Session() = default;
+
+  SessionOptions options_;
+  std::unique_ptr<duckdb::Database> database_;
+  std::unique_ptr<duckdb::Connection> connection_;
+  std::unique_ptr<delta::ParquetIo> parquet_io_;
+};
+
+}  // namespace silt::engine

@@ -1,0 +1,721 @@
+// Table operations: stage Parquet files with DuckDB's COPY (per-file statistics from RETURN_STATS),
+// turn them into add actions, and commit them with one Delta transaction.
+#include "engine/table_ops.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/strings.h"
+#include "delta/table_features.h"
+#include "delta/transaction.h"
+#include "engine/type_mapping.h"
+
+namespace silt::engine {
+
+using nlohmann::json;
+
+struct TableOps::StagedFiles {
+  std::vector<delta::AddFile> adds;
+  std::vector<std::string> absolute_paths;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+namespace {
+
+std::string relative_to(const std::string& root, const std::string& path) {
+  std::string prefix = root;
+  if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+  if (starts_with(path, prefix)) return path.substr(prefix.size());
+  return path;
+}
+
+// DuckDB's printed min/max -> the JSON value Delta stats use for that column type; nullopt to omit.
+std::optional<json> stat_value(const std::string& text, const delta::DataType& type, bool is_max) {
+  if (type.kind == delta::DataType::Kind::kDecimal) {
+    try {
+      return json(std::stod(text));  // JSON number; readers compare decimals exactly from text
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (type.kind != delta::DataType::Kind::kPrimitive) return std::nullopt;
+  const std::string& n = type.name;
+  if (n == "long" || n == "integer" || n == "short" || n == "byte") {
+    auto value = parse_int64(text);
+    if (!value) return std::nullopt;
+    return json(*value);
+  }
+  if (n == "float" || n == "double") {
+    try {
+      double value = std::stod(text);
+      if (std::isnan(value) || std::isinf(value)) return std::nullopt;
+      return json(value);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (n == "string") {
+    if (text.size() > 64) return std::nullopt;  // long strings: keep no bound rather than a wrong one
+    return json(text);
+  }
+  if (n == "date") return json(text);
+  if (n == "timestamp") {
+    // "2025-01-01 10:00:00.123456+00" -> "2025-01-01T10:00:00.123Z" (truncated to milliseconds).
+    auto ms = parse_timestamp_ms(text.substr(0, text.find_first_of("+", 10)));
+    if (!ms) return std::nullopt;
+    if (is_max) {
+      // Truncation makes the max smaller than the real value; readers add 1 ms, as Spark does.
+    }
+    std::string formatted = format_timestamp_ms(*ms);
+    formatted[10] = 'T';
+    return json(formatted + "Z");
+  }
+  return std::nullopt;
+}
+
+std::string operation_predicate_json(const std::string& predicate) { return json(predicate).dump(); }
+
+}  // namespace
+
+Result<std::shared_ptr<const delta::Snapshot>> TableOps::load(const std::string& root, delta::VersionSpec spec) {
+  return delta::Snapshot::load(fs_, session_.parquet_io(), root, spec);
+}
+
+Result<std::string> TableOps::source_sql(const Source& source, const delta::Schema* schema) {
+  if (source.query) return *source.query;
+  if (!source.input_glob) return make_error(ErrorCode::kInvalidArgument, "no input: give --input or --query");
+  std::string glob = *source.input_glob;
+  std::string format = to_lower(source.format);
+  if (format.empty()) {
+    std::string lower = to_lower(glob);
+    if (ends_with(lower, ".csv") || ends_with(lower, ".csv.gz") || ends_with(lower, ".tsv")) format = "csv";
+    else if (ends_with(lower, ".json") || ends_with(lower, ".jsonl") || ends_with(lower, ".ndjson") ||
+             ends_with(lower, ".json.gz"))
+      format = "json";
+    else if (ends_with(lower, ".parquet")) format = "parquet";
+    else
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("cannot tell the format of '{}' from its extension; pass --format csv|json|parquet",
+                                    glob));
+  }
+  // Fail early, naming the glob, when it matches nothing.
+  auto matched = session_.connection().query_value("SELECT count(*) FROM glob(" + sql_string(glob) + ")");
+  if (!matched) return std::move(matched).error();
+  if (!*matched || **matched == "0") {
+    return make_error(ErrorCode::kNotFound, fmt::format("no input files match '{}'", glob));
+  }
+  if (format == "csv") {
+    std::string reader = "read_csv(" + sql_string(glob) + ", header = true";
+    if (schema) {
+      SILT_TRY_ASSIGN(auto detected, session_.connection().query_varchar(
+                                         "SELECT column_name FROM (DESCRIBE SELECT * FROM " + reader + "))"));
+      std::string types;
+      for (const auto& row : detected.rows) {
+        const auto* field = row[0] ? schema->find(*row[0]) : nullptr;
+        if (!field) continue;
+        SILT_TRY_ASSIGN(auto type, to_duckdb_type(field->type));
+        if (!types.empty()) types += ", ";
+        types += sql_string(*row[0]) + ": " + sql_string(type);
+      }
+      if (!types.empty()) reader += ", types = {" + types + "}";
+    }
+    return "SELECT * FROM " + reader + ")";
+  }
+  if (format == "json") return "SELECT * FROM read_json_auto(" + sql_string(glob) + ")";
+  if (format == "parquet") return "SELECT * FROM read_parquet(" + sql_string(glob) + ")";
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("unknown format '{}' (expected one of: csv, json, parquet)", source.format));
+}
+
+Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std::string& select_sql,
+                                              const delta::Schema& schema,
+                                              const std::vector<std::string>& partition_columns,
+                                              int64_t target_file_bytes) {
+  SILT_TRY(fs_.create_directories(root));
+  std::string options = "FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true, "
+                        "APPEND true";
+  if (!partition_columns.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& column : partition_columns) quoted.push_back(sql_identifier(column));
+    options += ", PARTITION_BY (" + join(quoted, ", ") + ")";
+  } else {
+    // DuckDB cannot rotate files within partitions; unpartitioned output rotates at the target size.
+    options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
+  }
+  std::string sql = "COPY (" + select_sql + ") TO " + sql_string(root) + " (" + options + ")";
+  SILT_TRY_ASSIGN(auto result, session_.connection().query_any(sql));
+
+  StagedFiles staged;
+  int64_t now = now_ms();
+  std::set<std::string> partition_set;
+  for (const auto& column : partition_columns) partition_set.insert(column);
+  for (const auto& row : result.rows) {
+    if (!row[0]) continue;
+    std::string absolute = *row[0];
+    staged.absolute_paths.push_back(absolute);
+    delta::AddFile add;
+    add.path = uri_encode_path(relative_to(root, absolute));
+    add.size = row[2] ? parse_int64(*row[2]).value_or(0) : 0;
+    add.modification_time = now;
+    add.data_change = true;
+    int64_t records = row[1] ? parse_int64(*row[1]).value_or(0) : 0;
+    // Partition values as DuckDB reports them (text; JSON null for NULL).
+    if (!partition_columns.empty()) {
+      json keys = row[5] ? json::parse(*row[5], nullptr, false) : json::object();
+      for (const auto& column : partition_columns) {
+        std::optional<std::string> value;
+        if (keys.is_object() && keys.contains(column) && keys[column].is_string()) value = keys[column].get<std::string>();
+        add.partition_values[column] = value;
+      }
+    }
+    // Stats: numRecords, minValues, maxValues, nullCount for top-level data columns.
+    nlohmann::ordered_json stats;
+    stats["numRecords"] = records;
+    json min_values = json::object(), max_values = json::object(), null_count = json::object();
+    json column_stats = row[4] ? json::parse(*row[4], nullptr, false) : json::object();
+    for (const auto& field : schema.fields) {
+      if (partition_set.count(field.name)) continue;
+      std::string key = "\"" + replace_all(field.name, "\"", "\"\"") + "\"";
+      if (!column_stats.is_object() || !column_stats.contains(key)) continue;
+      const json& entry = column_stats[key];
+      if (entry.contains("null_count") && entry["null_count"].is_string()) {
+        if (auto count = parse_int64(entry["null_count"].get<std::string>())) null_count[field.name] = *count;
+      }
+      if (entry.contains("min") && entry["min"].is_string()) {
+        if (auto value = stat_value(entry["min"].get<std::string>(), field.type, false)) min_values[field.name] = *value;
+      }
+      if (entry.contains("max") && entry["max"].is_string()) {
+        if (auto value = stat_value(entry["max"].get<std::string>(), field.type, true)) max_values[field.name] = *value;
+      }
+    }
+    stats["minValues"] = std::move(min_values);
+    stats["maxValues"] = std::move(max_values);
+    stats["nullCount"] = std::move(null_count);
+    add.stats = stats.dump();
+    staged.rows += records;
+    staged.bytes += add.size;
+    staged.adds.push_back(std::move(add));
+  }
+  return staged;
+}
+
+void TableOps::discard(const std::string& root, const StagedFiles& staged) {
+  for (const auto& path : staged.absolute_paths) (void)fs_.remove(path);
+}
+
+Result<OperationReport> TableOps::create(const std::string& root, const CreateOptions& options) {
+  int64_t started = monotonic_ns();
+  auto existing = delta::list_log(fs_, root);
+  if (existing && !existing->empty()) {
+    return make_error(ErrorCode::kAlreadyExists, fmt::format("a Delta table already exists at {}", root));
+  }
+  // Let DuckDB parse the column list, then map its types.
+  std::string table = "silt_schema_" + replace_all(new_uuid(), "-", "");
+  Status parsed = session_.connection().execute("CREATE TEMP TABLE " + table + " (" + options.schema_sql + ")");
+  if (!parsed.ok()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("invalid --schema '{}': {}", options.schema_sql, parsed.message()));
+  }
+  auto described = session_.connection().query_varchar(
+      "SELECT column_name, column_type, \"null\" FROM (DESCRIBE " + table + ")");
+  (void)session_.connection().execute("DROP TABLE IF EXISTS " + table);
+  SILT_TRY_ASSIGN(auto columns, std::move(described));
+  delta::Schema schema;
+  for (const auto& row : columns.rows) {
+    delta::StructField field;
+    field.name = row[0].value_or("");
+    auto type = from_duckdb_type(row[1].value_or(""));
+    if (!type) return std::move(type).error().with_context("column '" + field.name + "'");
+    field.type = std::move(*type);
+    field.nullable = row[2].value_or("YES") == "YES";
+    schema.fields.push_back(std::move(field));
+  }
+  for (const auto& column : options.partition_by) {
+    const auto* field = schema.find(column);
+    if (!field) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("partition column '{}' is not in the schema (columns: {})", column,
+                                    join(schema.field_names(), ", ")));
+    }
+    if (field->type.kind != delta::DataType::Kind::kPrimitive && field->type.kind != delta::DataType::Kind::kDecimal) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("partition column '{}' has type {}; partition columns must be of a primitive type",
+                                    column, field->type.to_string()));
+    }
+  }
+  delta::Metadata metadata;
+  metadata.id = new_uuid();
+  metadata.name = options.name;
+  metadata.description = options.description;
+  metadata.schema_string = delta::schema_to_json(schema);
+  for (const auto& column : options.partition_by) metadata.partition_columns.push_back(schema.find(column)->name);
+  for (const auto& [key, value] : options.properties) metadata.configuration[key] = value;
+  metadata.created_time = now_ms();
+
+  delta::Transaction txn(fs_, session_.parquet_io(), root, nullptr);
+  txn.set_operation("CREATE TABLE");
+  txn.set_parameter("partitionBy", json(json(metadata.partition_columns).dump()).dump());
+  txn.set_protocol(delta::default_protocol());
+  txn.set_metadata(metadata);
+  SILT_TRY_ASSIGN(auto committed, txn.commit());
+  OperationReport report;
+  report.operation = "CREATE TABLE";
+  report.version = committed.version;
+  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  return report;
+}
+
+// Checks a source's columns against the table schema and returns the SELECT that casts them into
+// the table's column order. Missing nullable columns become NULL; unknown columns and unsafe type
+// changes are refused with both types named.
+static Result<std::string> conform_source(duckdb::Connection& connection, const std::string& source,
+                                          const delta::Schema& schema) {
+  SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE " +
+                                                           source + ")"));
+  std::map<std::string, std::pair<std::string, std::string>> source_columns;  // lower -> (name, type)
+  for (const auto& row : described.rows) {
+    source_columns[to_lower(row[0].value_or(""))] = {row[0].value_or(""), row[1].value_or("")};
+  }
+  for (const auto& [lower, entry] : source_columns) {
+    if (!schema.find(entry.first)) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("column '{}' ({}) of the input is not in the table schema (table columns: {})",
+                                    entry.first, entry.second, join(schema.field_names(), ", ")));
+    }
+  }
+  std::string select;
+  for (const auto& field : schema.fields) {
+    if (!select.empty()) select += ", ";
+    SILT_TRY_ASSIGN(auto target, to_duckdb_type(field.type));
+    auto it = source_columns.find(to_lower(field.name));
+    if (it == source_columns.end()) {
+      if (!field.nullable) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("the input has no column '{}', which is NOT NULL in the table", field.name));
+      }
+      select += "CAST(NULL AS " + target + ") AS " + sql_identifier(field.name);
+      continue;
+    }
+    const std::string& source_type = it->second.second;
+    auto parsed = from_duckdb_type(source_type);
+    bool compatible = false;
+    if (parsed) {
+      const delta::DataType& from = *parsed;
+      const delta::DataType& to = field.type;
+      auto rank = [](const delta::DataType& t) {
+        if (t.is_primitive("byte")) return 1;
+        if (t.is_primitive("short")) return 2;
+        if (t.is_primitive("integer")) return 3;
+        if (t.is_primitive("long")) return 4;
+        return 0;
+      };
+      if (from == to) compatible = true;
+      else if (rank(from) && rank(to) && rank(from) <= rank(to)) compatible = true;
+      else if (from.is_primitive("float") && to.is_primitive("double")) compatible = true;
+      else if (rank(from) && (to.is_primitive("double") || to.kind == delta::DataType::Kind::kDecimal)) compatible = true;
+      else if (from.kind == delta::DataType::Kind::kDecimal && to.kind == delta::DataType::Kind::kDecimal &&
+               to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale)
+        compatible = true;
+      else if (from.kind == delta::DataType::Kind::kDecimal && to.is_primitive("double")) compatible = true;
+      else if (from.is_primitive("date") && to.is_primitive("timestamp")) compatible = true;
+      else if (from.is_primitive("string") && !to.is_primitive("string")) {
+        // Text input (CSV/JSON) is converted; a bad value fails the whole write with DuckDB's message.
+        compatible = to.kind == delta::DataType::Kind::kPrimitive || to.kind == delta::DataType::Kind::kDecimal;
+      } else if (from.kind == delta::DataType::Kind::kStruct || from.kind == delta::DataType::Kind::kArray ||
+                 from.kind == delta::DataType::Kind::kMap) {
+        compatible = from.kind == to.kind;  // nested: DuckDB's cast checks the members
+      }
+    }
+    if (!compatible) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("column '{}' has type {} in the input but {} in the table; cast it in the query "
+                                    "or fix the input",
+                                    field.name, source_type, field.type.to_string()));
+    }
+    select += "CAST(" + sql_identifier(it->second.first) + " AS " + target + ") AS " + sql_identifier(field.name);
+  }
+  return "SELECT " + select + " FROM (" + source + ") AS silt_source";
+}
+
+Result<std::vector<size_t>> TableOps::files_matching_partition_predicate(const delta::Snapshot& snapshot,
+                                                                        const std::string& predicate) {
+  SILT_TRY_ASSIGN(auto schema, snapshot.schema());
+  std::vector<size_t> matching;
+  if (snapshot.files().empty()) return matching;
+  const auto& partition_columns = snapshot.partition_columns();
+  // One row per file: its index and typed partition values; the predicate runs over these rows.
+  std::string rows;
+  for (size_t i = 0; i < snapshot.files().size(); ++i) {
+    const auto& file = snapshot.files()[i];
+    std::string row = "(" + std::to_string(i);
+    for (const auto& column : partition_columns) {
+      std::optional<std::string> value;
+      auto it = file.partition_values.find(column);
+      if (it != file.partition_values.end()) value = it->second;
+      SILT_TRY_ASSIGN(auto literal, partition_value_literal(value, schema.find(column)->type));
+      row += ", " + literal;
+    }
+    row += ")";
+    if (!rows.empty()) rows += ", ";
+    rows += row;
+  }
+  std::string names = "silt_file_index";
+  for (const auto& column : partition_columns) names += ", " + sql_identifier(column);
+  std::string sql = "SELECT CAST(silt_file_index AS VARCHAR) FROM (VALUES " + rows + ") AS t(" + names + ") WHERE " +
+                    predicate;
+  SILT_TRY_ASSIGN(auto result, session_.connection().query_varchar(sql));
+  for (const auto& row : result.rows) {
+    if (row[0]) matching.push_back(static_cast<size_t>(*parse_int64(*row[0])));
+  }
+  return matching;
+}
+
+Status TableOps::check_columns_in_predicate(const delta::Schema& schema, const std::string& predicate,
+                                            const std::vector<std::string>& allowed, const char* option_name) {
+  // Bind the predicate against an empty relation with exactly the allowed columns.
+  std::string select;
+  for (const auto& name : allowed) {
+    const auto* field = schema.find(name);
+    SILT_TRY_ASSIGN(auto type, to_duckdb_type(field->type));
+    if (!select.empty()) select += ", ";
+    select += "CAST(NULL AS " + type + ") AS " + sql_identifier(field->name);
+  }
+  if (select.empty()) select = "1 AS silt_dummy";
+  Status status = session_.connection().execute("SELECT count(*) FROM (SELECT " + select + ") WHERE " + predicate);
+  if (!status.ok()) {
+    std::string allowed_list = allowed.empty() ? "(none)" : join(allowed, ", ");
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("invalid {} '{}': {} (columns allowed here: {})", option_name, predicate,
+                                  status.message(), allowed_list));
+  }
+  return Status();
+}
+
+Result<OperationReport> TableOps::write(const std::string& root, const Source& source, const WriteOptions& options) {
+  int64_t started = monotonic_ns();
+  OperationReport report;
+  report.operation = options.mode == WriteMode::kAppend ? "WRITE" : "OVERWRITE";
+  auto loaded = load(root);
+  std::shared_ptr<const delta::Snapshot> snapshot;
+  delta::Schema schema;
+  std::vector<std::string> partition_columns;
+  std::optional<delta::Metadata> new_metadata;
+  if (loaded) {
+    snapshot = *loaded;
+    SILT_TRY_ASSIGN(schema, snapshot->schema());
+    partition_columns = snapshot->partition_columns();
+    SILT_TRY(delta::check_writable(snapshot->protocol(), snapshot->metadata(), schema));
+    if (!options.partition_by.empty() && options.partition_by != partition_columns) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("--partition-by {} differs from the table's partition columns [{}]",
+                                    join(options.partition_by, ","), join(partition_columns, ",")));
+    }
+  }
+  SILT_TRY_ASSIGN(auto source_select, source_sql(source, snapshot ? &schema : nullptr));
+  if (!snapshot) {
+    // A table that exists but cannot be loaded is an error; a missing one is created from the source.
+    auto listing = delta::list_log(fs_, root);
+    if (loaded.error().code() != ErrorCode::kNotFound || !listing || !listing->empty()) return std::move(loaded).error();
+    SILT_TRY_ASSIGN(auto described, session_.connection().query_varchar(
+                                        "SELECT column_name, column_type FROM (DESCRIBE " + source_select + ")"));
+    for (const auto& row : described.rows) {
+      delta::StructField field;
+      field.name = row[0].value_or("");
+      auto type = from_duckdb_type(row[1].value_or(""));
+      if (!type) return std::move(type).error().with_context("input column '" + field.name + "'");
+      field.type = std::move(*type);
+      schema.fields.push_back(std::move(field));
+    }
+    for (const auto& column : options.partition_by) {
+      const auto* field = schema.find(column);
+      if (!field) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("partition column '{}' is not in the input (columns: {})", column,
+                                      join(schema.field_names(), ", ")));
+      }
+      partition_columns.push_back(field->name);
+    }
+    delta::Metadata metadata;
+    metadata.id = new_uuid();
+    metadata.schema_string = delta::schema_to_json(schema);
+    metadata.partition_columns = partition_columns;
+    metadata.created_time = now_ms();
+    new_metadata = std::move(metadata);
+  }
+
+  // Idempotent writes: skip an app version already recorded.
+  if (options.app_id && snapshot) {
+    auto recorded = snapshot->app_version(*options.app_id);
+    if (recorded && options.app_version && *recorded >= *options.app_version) {
+      report.skipped = true;
+      report.version = snapshot->version();
+      report.message = fmt::format("skipped: app '{}' already committed version {} (requested {})", *options.app_id,
+                                   *recorded, *options.app_version);
+      return report;
+    }
+  }
+
+  std::vector<size_t> replaced;  // indices of files to remove
+  if (options.mode == WriteMode::kOverwrite && snapshot) {
+    if (options.replace_where) {
+      SILT_TRY(check_columns_in_predicate(schema, *options.replace_where, partition_columns, "--replace-where"));
+      SILT_TRY_ASSIGN(replaced, files_matching_partition_predicate(*snapshot, *options.replace_where));
+    } else {
+      for (size_t i = 0; i < snapshot->files().size(); ++i) replaced.push_back(i);
+    }
+  }
+
+  SILT_TRY_ASSIGN(auto conformed, conform_source(session_.connection(), source_select, schema));
+  if (options.replace_where) {
+    // Every written row must fall inside the replaced partitions, or data would escape the overwrite.
+    SILT_TRY_ASSIGN(auto outside, session_.connection().query_value("SELECT count(*) FROM (" + conformed +
+                                                                    ") WHERE NOT coalesce((" + *options.replace_where +
+                                                                    "), false)"));
+    if (outside && *outside != "0") {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("{} input rows do not satisfy --replace-where '{}'; filter them out first",
+                                    *outside, *options.replace_where));
+    }
+  }
+  auto staged = stage(root, conformed, schema, partition_columns, options.target_file_bytes);
+  if (!staged) return std::move(staged).error().with_context("writing data files to " + root);
+
+  // NOT NULL columns: the staged files' null counts must be zero.
+  for (const auto& field : schema.fields) {
+    if (field.nullable) continue;
+    for (const auto& add : staged->adds) {
+      json stats = json::parse(add.stats.value_or("{}"), nullptr, false);
+      bool has_nulls = false;
+      if (stats.contains("nullCount") && stats["nullCount"].contains(field.name)) {
+        has_nulls = stats["nullCount"][field.name].get<int64_t>() > 0;
+      } else {
+        std::optional<std::string> value;
+        auto it = add.partition_values.find(field.name);
+        if (it != add.partition_values.end() && !it->second) has_nulls = true;
+      }
+      if (has_nulls) {
+        discard(root, *staged);
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("column '{}' is NOT NULL but the input has NULL values in it", field.name));
+      }
+    }
+  }
+
+  delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
+  txn.set_operation(options.mode == WriteMode::kAppend ? "WRITE" : "WRITE");
+  txn.set_parameter("mode", json(options.mode == WriteMode::kAppend ? "Append" : "Overwrite").dump());
+  if (options.replace_where) txn.set_parameter("predicate", operation_predicate_json(*options.replace_where));
+  if (!partition_columns.empty()) txn.set_parameter("partitionBy", json(json(partition_columns).dump()).dump());
+  if (new_metadata) {
+    txn.set_protocol(delta::default_protocol());
+    txn.set_metadata(*new_metadata);
+  }
+  if (options.app_id && options.app_version) txn.set_app_transaction(*options.app_id, *options.app_version);
+  int64_t now = now_ms();
+  int64_t removed_rows = 0;
+  for (size_t index : replaced) {
+    const auto& file = snapshot->files()[index];
+    delta::RemoveFile remove;
+    remove.path = file.path;
+    remove.deletion_timestamp = now;
+    remove.data_change = true;
+    remove.extended_file_metadata = true;
+    remove.partition_values = file.partition_values;
+    remove.size = file.size;
+    remove.stats = file.stats;
+    removed_rows += file.num_records().value_or(0);
+    txn.remove_file(std::move(remove));
+  }
+  if (options.mode == WriteMode::kOverwrite && snapshot) txn.mark_read_whole_table();
+  for (auto& add : staged->adds) txn.add_file(add);
+  txn.set_metric("numFiles", static_cast<int64_t>(staged->adds.size()));
+  txn.set_metric("numOutputRows", staged->rows);
+  txn.set_metric("numOutputBytes", staged->bytes);
+  if (!replaced.empty()) txn.set_metric("numRemovedFiles", static_cast<int64_t>(replaced.size()));
+  auto committed = txn.commit();
+  if (!committed) {
+    discard(root, *staged);
+    return std::move(committed).error();
+  }
+  report.version = committed->version;
+  report.attempts = committed->attempts;
+  report.checkpoint_written = committed->checkpoint_written;
+  report.rows_written = staged->rows;
+  report.rows_deleted = removed_rows;
+  report.files_added = static_cast<int64_t>(staged->adds.size());
+  report.files_removed = static_cast<int64_t>(replaced.size());
+  report.bytes_added = staged->bytes;
+  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  return report;
+}
+
+Result<OperationReport> TableOps::remove_where(const std::string& root, const std::string& predicate) {
+  int64_t started = monotonic_ns();
+  SILT_TRY_ASSIGN(auto snapshot, load(root));
+  SILT_TRY_ASSIGN(auto schema, snapshot->schema());
+  SILT_TRY(delta::check_writable(snapshot->protocol(), snapshot->metadata(), schema));
+  SILT_TRY(check_columns_in_predicate(schema, predicate, schema.field_names(), "--where"));
+  OperationReport report;
+  report.operation = "DELETE";
+
+  // Matching rows per file, in one pass over the live files.
+  ScanOptions scan;
+  scan.with_file_column = true;
+  SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
+  std::string sql = "SELECT _silt_file, CAST(count(*) FILTER (WHERE coalesce((" + predicate +
+                    "), false)) AS VARCHAR), CAST(count(*) AS VARCHAR) FROM (" + scan_sql + ") GROUP BY _silt_file";
+  SILT_TRY_ASSIGN(auto counts, session_.connection().query_varchar(sql));
+  std::map<std::string, std::pair<int64_t, int64_t>> per_file;  // absolute path -> (matched, total)
+  for (const auto& row : counts.rows) {
+    per_file[row[0].value_or("")] = {parse_int64(row[1].value_or("0")).value_or(0),
+                                     parse_int64(row[2].value_or("0")).value_or(0)};
+  }
+  std::vector<size_t> dropped, rewritten;
+  int64_t deleted = 0, copied = 0;
+  for (size_t i = 0; i < snapshot->files().size(); ++i) {
+    auto it = per_file.find(snapshot->absolute_path(snapshot->files()[i].path));
+    if (it == per_file.end() || it->second.first == 0) continue;
+    deleted += it->second.first;
+    if (it->second.first == it->second.second) {
+      dropped.push_back(i);
+    } else {
+      rewritten.push_back(i);
+      copied += it->second.second - it->second.first;
+    }
+  }
+  if (dropped.empty() && rewritten.empty()) {
+    report.message = "no rows match; nothing committed";
+    report.version = snapshot->version();
+    report.skipped = true;
+    return report;
+  }
+  StagedFiles staged;
+  if (!rewritten.empty()) {
+    ScanOptions subset;
+    subset.file_indices = rewritten;
+    SILT_TRY_ASSIGN(auto subset_sql, session_.scan_sql(*snapshot, subset));
+    std::string keep = "SELECT * FROM (" + subset_sql + ") WHERE NOT coalesce((" + predicate + "), false)";
+    auto result = stage(root, keep, schema, snapshot->partition_columns(), 256LL << 20);
+    if (!result) return std::move(result).error().with_context("rewriting files of " + root);
+    staged = std::move(*result);
+  }
+  delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
+  txn.set_operation("DELETE");
+  txn.set_parameter("predicate", json(json::array({predicate}).dump()).dump());
+  int64_t now = now_ms();
+  std::vector<size_t> removed = dropped;
+  removed.insert(removed.end(), rewritten.begin(), rewritten.end());
+  for (size_t index : removed) {
+    const auto& file = snapshot->files()[index];
+    delta::RemoveFile remove;
+    remove.path = file.path;
+    remove.deletion_timestamp = now;
+    remove.data_change = true;
+    remove.extended_file_metadata = true;
+    remove.partition_values = file.partition_values;
+    remove.size = file.size;
+    remove.stats = file.stats;
+    txn.remove_file(std::move(remove));
+  }
+  for (auto& add : staged.adds) txn.add_file(add);
+  txn.set_metric("numDeletedRows", deleted);
+  txn.set_metric("numCopiedRows", copied);
+  txn.set_metric("numRemovedFiles", static_cast<int64_t>(removed.size()));
+  txn.set_metric("numAddedFiles", static_cast<int64_t>(staged.adds.size()));
+  auto committed = txn.commit();
+  if (!committed) {
+    discard(root, staged);
+    return std::move(committed).error();
+  }
+  report.version = committed->version;
+  report.attempts = committed->attempts;
+  report.checkpoint_written = committed->checkpoint_written;
+  report.rows_deleted = deleted;
+  report.rows_copied = copied;
+  report.files_added = static_cast<int64_t>(staged.adds.size());
+  report.files_removed = static_cast<int64_t>(removed.size());
+  report.bytes_added = staged.bytes;
+  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  return report;
+}
+
+Result<OperationReport> TableOps::restore(const std::string& root, int64_t version) {
+  int64_t started = monotonic_ns();
+  SILT_TRY_ASSIGN(auto current, load(root));
+  SILT_TRY_ASSIGN(auto schema, current->schema());
+  SILT_TRY(delta::check_writable(current->protocol(), current->metadata(), schema));
+  SILT_TRY_ASSIGN(auto target, load(root, delta::VersionSpec{version, std::nullopt}));
+  std::set<std::string> target_keys, current_keys;
+  for (const auto& file : target->files()) target_keys.insert(delta::file_key(file.path, file.deletion_vector));
+  for (const auto& file : current->files()) current_keys.insert(delta::file_key(file.path, file.deletion_vector));
+
+  delta::Transaction txn(fs_, session_.parquet_io(), root, current);
+  txn.set_operation("RESTORE");
+  txn.set_parameter("version", std::to_string(version));
+  txn.mark_read_whole_table();
+  if (target->metadata().schema_string != current->metadata().schema_string ||
+      target->metadata().partition_columns != current->metadata().partition_columns ||
+      target->metadata().configuration != current->metadata().configuration) {
+    txn.set_metadata(target->metadata());
+  }
+  OperationReport report;
+  report.operation = "RESTORE";
+  int64_t now = now_ms();
+  for (const auto& file : target->files()) {
+    if (current_keys.count(delta::file_key(file.path, file.deletion_vector))) continue;
+    auto exists = fs_.exists(target->absolute_path(file.path));
+    if (!exists || !*exists) {
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("cannot restore version {}: data file {} no longer exists (vacuumed?)", version,
+                                    file.path));
+    }
+    delta::AddFile add = file;
+    add.data_change = true;
+    report.rows_written += file.num_records().value_or(0);
+    txn.add_file(std::move(add));
+    ++report.files_added;
+  }
+  for (const auto& file : current->files()) {
+    if (target_keys.count(delta::file_key(file.path, file.deletion_vector))) continue;
+    delta::RemoveFile remove;
+    remove.path = file.path;
+    remove.deletion_timestamp = now;
+    remove.data_change = true;
+    remove.extended_file_metadata = true;
+    remove.partition_values = file.partition_values;
+    remove.size = file.size;
+    report.rows_deleted += file.num_records().value_or(0);
+    txn.remove_file(std::move(remove));
+    ++report.files_removed;
+  }
+  txn.set_metric("numRestoredFiles", report.files_added);
+  txn.set_metric("numRemovedFiles", report.files_removed);
+  SILT_TRY_ASSIGN(auto committed, txn.commit());
+  report.version = committed.version;
+  report.attempts = committed.attempts;
+  report.checkpoint_written = committed.checkpoint_written;
+  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  return report;
+}
+
+Result<OperationReport> TableOps::checkpoint(const std::string& root) {
+  int64_t started = monotonic_ns();
+  SILT_TRY_ASSIGN(auto snapshot, load(root));
+  SILT_TRY(delta::write_checkpoint(fs_, session_.parquet_io(), *snapshot));
+  OperationReport report;
+  report.operation = "CHECKPOINT";
+  report.version = snapshot->version();
+  report.checkpoint_written = true;
+  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  return report;
+}
+
+}  // namespace silt::engine

@@ -1,0 +1,55 @@
+// The storage contract every layer above relies on: list, read (whole or a range), write,
+// atomic put-if-absent (the Delta commit primitive), delete. Implementations: local/, memory/,
+// testing/ (fault injection). Paths are absolute strings ("/data/lake/t/x.parquet"); an
+// implementation may give them another scheme ("s3://bucket/key").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace silt::storage {
+
+struct FileInfo {
+  std::string path;          // full path, as accepted by the other calls
+  int64_t size = 0;          // bytes
+  int64_t modified_ms = 0;   // modification time, epoch milliseconds
+};
+
+// Contract (every implementation, tested by tests/unit/storage/file_system_contract_test.cpp):
+// - list(dir): files (not directories) directly inside `dir`, sorted by path. A missing dir is an
+//   empty list, not an error.
+// - list_recursive(dir): every file below `dir`, sorted by path.
+// - read / read_range: NotFound for a missing file; read_range past the end returns what exists.
+// - write: replaces the whole file atomically (readers see the old or the new content, never a
+//   mix); parent directories are created.
+// - put_if_absent: creates the file with `data` only if no file exists at `path`; AlreadyExists
+//   otherwise. The file appears whole or not at all, and once it exists every later list() shows it.
+//   Exactly one of several concurrent callers (threads or processes) for one path succeeds.
+// - remove: deleting a missing file is not an error.
+// All methods are safe to call from several threads at once.
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  virtual Result<std::vector<FileInfo>> list(const std::string& dir) = 0;
+  virtual Result<std::vector<FileInfo>> list_recursive(const std::string& dir) = 0;
+  virtual Result<FileInfo> stat(const std::string& path) = 0;
+  virtual Result<bool> exists(const std::string& path) = 0;
+  virtual Result<std::string> read(const std::string& path) = 0;
+  virtual Result<std::string> read_range(const std::string& path, int64_t offset, int64_t length) = 0;
+  virtual Status write(const std::string& path, const std::string& data) = 0;
+  virtual Status put_if_absent(const std::string& path, const std::string& data) = 0;
+  virtual Status remove(const std::string& path) = 0;
+  virtual Status create_directories(const std::string& dir) = 0;
+  // Sets a file's modification time (time-travel tests restore commit mtimes with it).
+  virtual Status set_modified_ms(const std::string& path, int64_t modified_ms) = 0;
+};
+
+// Joins path components with exactly one '/'.
+std::string join_path(const std::string& base, const std::string& child);
+
+}  // namespace silt::storage
