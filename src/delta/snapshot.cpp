@@ -100,6 +100,13 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
                                     timestamps.empty() ? std::string("none")
                                                        : format_timestamp_ms(timestamps.front().timestamp_ms)));
     }
+    if (*spec.timestamp_ms > timestamps.back().timestamp_ms) {
+      // As Spark and Kernel do by default: a timestamp after the last commit is an error, not "latest".
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("timestamp {} is after the latest commit (version {} at {})",
+                                    format_timestamp_ms(*spec.timestamp_ms), timestamps.back().version,
+                                    format_timestamp_ms(timestamps.back().timestamp_ms)));
+    }
     target = timestamps.front().version;
     for (const auto& entry : timestamps) {
       if (entry.timestamp_ms <= *spec.timestamp_ms) target = entry.version;
@@ -114,6 +121,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
   candidates.push_back(nullptr);  // replay from version 0
 
   Error last_error(ErrorCode::kNotFound, "");
+  std::optional<Error> checkpoint_error;  // why the newest checkpoint could not be used, if it could not
   for (const CheckpointFiles* checkpoint : candidates) {
     int64_t start = checkpoint ? checkpoint->version + 1 : 0;
     // Every commit in [start, target] must exist.
@@ -148,12 +156,14 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
         auto rows = io.read_checkpoint(part);
         if (!rows) {
           last_error = std::move(rows).error().with_context("reading checkpoint " + part);
+          if (!checkpoint_error) checkpoint_error = last_error;
           checkpoint_ok = false;
           break;
         }
         auto actions = parse_actions(*rows);
         if (!actions) {
           last_error = std::move(actions).error().with_context("checkpoint " + part);
+          if (!checkpoint_error) checkpoint_error = last_error;
           checkpoint_ok = false;
           break;
         }
@@ -200,6 +210,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
       if (entry.version == target) snapshot->timestamp_ms_ = entry.timestamp_ms;
     }
     return std::shared_ptr<const Snapshot>(std::move(snapshot));
+  }
+  // No fallback worked: an unreadable checkpoint is the cause to report, not only the missing commits.
+  if (checkpoint_error) {
+    return Error(ErrorCode::kCorruption, checkpoint_error->message() + "; " + last_error.message());
   }
   return last_error;
 }

@@ -19,7 +19,7 @@
 namespace silt::delta {
 
 // Which version to load: the latest, a version number, or the latest version committed at or
-// before a timestamp (epoch ms).
+// before a timestamp (epoch ms; before the first or after the last commit is NotFound).
 struct VersionSpec {
   std::optional<int64_t> version;
   std::optional<int64_t> timestamp_ms;

@@ -144,9 +144,19 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
   return sql;
 }
 
-Status Session::register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot) {
-  SILT_TRY_ASSIGN(auto sql, scan_sql(snapshot));
-  return connection_->execute("CREATE OR REPLACE TEMP VIEW " + sql_identifier(view_name) + " AS " + sql);
+Status Session::register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot,
+                                  const ScanOptions& options) {
+  SILT_TRY_ASSIGN(auto sql, scan_sql(snapshot, options));
+  Status status = connection_->execute("CREATE OR REPLACE TEMP VIEW " + sql_identifier(view_name) + " AS " + sql);
+  if (!status.ok() && status.code() == ErrorCode::kInvalidArgument) {
+    // The SQL is ours and reads only the table's live files: DuckDB's "invalid input" here is a
+    // damaged data file (not Parquet, truncated), not a usage error. DuckDB's excerpt of our SQL is noise.
+    std::string detail = status.message();
+    if (auto excerpt = detail.find("\n\nLINE "); excerpt != std::string::npos) detail.resize(excerpt);
+    return make_error(ErrorCode::kCorruption, fmt::format("cannot read the data files of {} at version {}: {}",
+                                                          snapshot.table_root(), snapshot.version(), detail));
+  }
+  return status;
 }
 
 }  // namespace silt::engine

@@ -40,7 +40,8 @@ class Session {
   // A SELECT over the snapshot (schema columns in schema order).
   Result<std::string> scan_sql(const delta::Snapshot& snapshot, const ScanOptions& options = {});
   // CREATE OR REPLACE TEMP VIEW <name> AS <scan_sql>.
-  Status register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot);
+  Status register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot,
+                           const ScanOptions& options = {});
 
  private:
   Session() = default;

@@ -15,7 +15,9 @@
 #include "base/strings.h"
 #include "delta/table_features.h"
 #include "delta/transaction.h"
+#include "engine/sql_predicate.h"
 #include "engine/type_mapping.h"
+#include "delta/file_pruning.h"
 
 namespace silt::engine {
 
@@ -129,7 +131,31 @@ Result<std::string> TableOps::source_sql(const Source& source, const delta::Sche
     }
     return "SELECT * FROM " + reader + ")";
   }
-  if (format == "json") return "SELECT * FROM read_json_auto(" + sql_string(glob) + ")";
+  if (format == "json") {
+    std::string reader = "read_json_auto(" + sql_string(glob);
+    if (schema) {
+      // As for CSV: parse the keys the table knows as the table's types (1.5 into DECIMAL(12,2),
+      // "2025-11-03" into DATE), so a bad value fails naming the file and line. read_json reads only
+      // the keys listed in `columns`, so unknown keys keep their detected type and conform_source
+      // still refuses them.
+      SILT_TRY_ASSIGN(auto detected, session_.connection().query_varchar(
+                                         "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + reader +
+                                         "))"));
+      std::string columns;
+      for (const auto& row : detected.rows) {
+        if (!row[0]) continue;
+        const auto* field = schema->find(*row[0]);
+        std::string type = row[1].value_or("VARCHAR");
+        if (field) {
+          SILT_TRY_ASSIGN(type, to_duckdb_type(field->type));
+        }
+        if (!columns.empty()) columns += ", ";
+        columns += sql_string(*row[0]) + ": " + sql_string(type);
+      }
+      if (!columns.empty()) reader = "read_json(" + sql_string(glob) + ", columns = {" + columns + "}";
+    }
+    return "SELECT * FROM " + reader + ")";
+  }
   if (format == "parquet") return "SELECT * FROM read_parquet(" + sql_string(glob) + ")";
   return make_error(ErrorCode::kInvalidArgument,
                     fmt::format("unknown format '{}' (expected one of: csv, json, parquet)", source.format));
@@ -326,10 +352,10 @@ static Result<std::string> conform_source(duckdb::Connection& connection, const 
         compatible = true;
       else if (from.kind == delta::DataType::Kind::kDecimal && to.is_primitive("double")) compatible = true;
       else if (from.is_primitive("date") && to.is_primitive("timestamp")) compatible = true;
-      else if (from.is_primitive("string") && !to.is_primitive("string")) {
-        // Text input (CSV/JSON) is converted; a bad value fails the whole write with DuckDB's message.
-        compatible = to.kind == delta::DataType::Kind::kPrimitive || to.kind == delta::DataType::Kind::kDecimal;
-      } else if (from.kind == delta::DataType::Kind::kStruct || from.kind == delta::DataType::Kind::kArray ||
+      // No string -> number/date conversion here: CSV and JSON input are parsed as the table's types by
+      // their readers (source_sql), so a string column comes from a query or a Parquet file, and
+      // silently parsing it would fail late, deep inside the COPY, without naming the types.
+      else if (from.kind == delta::DataType::Kind::kStruct || from.kind == delta::DataType::Kind::kArray ||
                  from.kind == delta::DataType::Kind::kMap) {
         compatible = from.kind == to.kind;  // nested: DuckDB's cast checks the members
       }
@@ -338,7 +364,7 @@ static Result<std::string> conform_source(duckdb::Connection& connection, const 
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("column '{}' has type {} in the input but {} in the table; cast it in the query "
                                     "or fix the input",
-                                    field.name, source_type, field.type.to_string()));
+                                    field.name, source_type, target));
     }
     select += "CAST(" + sql_identifier(it->second.first) + " AS " + target + ") AS " + sql_identifier(field.name);
   }
@@ -566,9 +592,17 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   OperationReport report;
   report.operation = "DELETE";
 
-  // Matching rows per file, in one pass over the live files.
+  // Matching rows per file, in one pass over the files that statistics cannot rule out.
   ScanOptions scan;
   scan.with_file_column = true;
+  SILT_TRY_ASSIGN(auto filter, predicate_from_sql(session_.connection(), predicate));
+  scan.file_indices = delta::files_maybe_matching(*snapshot, schema, filter);
+  if (scan.file_indices->empty()) {
+    report.message = "no rows match; nothing committed";
+    report.version = snapshot->version();
+    report.skipped = true;
+    return report;
+  }
   SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
   std::string sql = "SELECT _silt_file, CAST(count(*) FILTER (WHERE coalesce((" + predicate +
                     "), false)) AS VARCHAR), CAST(count(*) AS VARCHAR) FROM (" + scan_sql + ") GROUP BY _silt_file";

@@ -19,7 +19,11 @@ struct GlobalOptions {
 
 class CommandContext {
  public:
-  explicit CommandContext(GlobalOptions options) : options_(std::move(options)) {}
+  // `options` is filled in by the argument parser and must outlive the context.
+  explicit CommandContext(const GlobalOptions& options) : options_(options) {}
+
+  // Applies global options that take effect before a command runs (log level).
+  void begin();
 
   storage::FileSystem& fs();
   Result<engine::Session*> session();
@@ -27,7 +31,7 @@ class CommandContext {
   std::string table_location(const std::string& user_path) const;
 
  private:
-  GlobalOptions options_;
+  const GlobalOptions& options_;
   std::unique_ptr<storage::FileSystem> fs_;
   std::unique_ptr<engine::Session> session_;
 };
@@ -41,5 +45,10 @@ constexpr int kExitInternal = 70;
 
 // Prints "error: <message>" (and a hint for some codes) to stderr; returns the exit code.
 int report_error(const Error& error);
+
+// The message without DuckDB's "LINE n: <sql>" excerpt and its caret line, for errors raised by SQL
+// that silt generated around the user's text (the excerpt would point into our SQL, not theirs).
+// Text after the caret is kept.
+std::string without_sql_excerpt(const std::string& message);
 
 }  // namespace silt::app

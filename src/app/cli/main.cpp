@@ -24,12 +24,6 @@ int main(int argc, char** argv) {
   register_table_commands(app, context, &exit_code);
   register_sql_command(app, context, &exit_code);
 
-  // Options are parsed before callbacks run, so the context sees them.
-  app.parse_complete_callback([&]() {
-    context = CommandContext(options);
-    silt::obs::LogLevel level;
-    if (silt::obs::parse_log_level(options.log_level, &level)) silt::obs::set_log_level(level);
-  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

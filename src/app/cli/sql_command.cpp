@@ -10,7 +10,10 @@
 #include "app/cli/output.h"
 #include "base/clock.h"
 #include "base/strings.h"
+#include "delta/file_pruning.h"
 #include "delta/snapshot.h"
+#include "engine/sql_predicate.h"
+#include "obs/logger.h"
 
 namespace silt::app {
 
@@ -23,10 +26,12 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--table", args->tables,
-                  "register a table: name=path, name=path@<version> or name=path@<timestamp> (repeatable)");
+                  "register a table: name=path, name=path@<version> or name=path@<timestamp> (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--format", args->format, "table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   cmd->add_option("query", args->query, "the SQL query")->required();
   cmd->callback([args, &context, exit_code]() {
+    context.begin();
     auto run = [&]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       for (const auto& spec : args->tables) {
@@ -53,7 +58,16 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
         }
         auto snapshot = delta::Snapshot::load(context.fs(), session->parquet_io(), context.table_location(location), version);
         if (!snapshot) return std::move(snapshot).error().with_context(fmt::format("table '{}'", name));
-        SILT_TRY_CONTEXT(session->register_snapshot(name, **snapshot), fmt::format("table '{}'", name));
+        // Files whose statistics rule out the query's filter on this table are not read at all.
+        engine::ScanOptions scan;
+        if (auto filter = engine::table_filter_from_query(session->connection(), args->query, name)) {
+          if (auto schema = (*snapshot)->schema()) {
+            scan.file_indices = delta::files_maybe_matching(**snapshot, *schema, *filter);
+            SILT_LOG_INFO("table '{}': reading {} of {} files after data skipping", name, scan.file_indices->size(),
+                          (*snapshot)->files().size());
+          }
+        }
+        SILT_TRY_CONTEXT(session->register_snapshot(name, **snapshot, scan), fmt::format("table '{}'", name));
       }
       auto result = session->connection().query_text(args->query);
       if (!result) {

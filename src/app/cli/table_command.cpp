@@ -49,6 +49,12 @@ void print_report(const engine::OperationReport& report, bool as_json) {
     std::cout << report.message << " (table at version " << report.version << ")\n";
     return;
   }
+  if (report.operation == "CHECKPOINT") {
+    // A checkpoint commits nothing: it summarises an existing version.
+    std::cout << fmt::format("CHECKPOINT: wrote checkpoint of version {} ({} ms)\n", report.version,
+                             report.duration_ms);
+    return;
+  }
   std::string line = fmt::format("{}: committed version {}", report.operation, report.version);
   std::vector<std::string> parts;
   if (report.rows_written) parts.push_back(fmt::format("{} rows written", report.rows_written));
@@ -66,10 +72,12 @@ void print_report(const engine::OperationReport& report, bool as_json) {
 
 // Runs `body` and converts its result into an exit code.
 template <typename Body>
-std::function<void()> wrap(int* exit_code, Body body) {
-  return [exit_code, body]() {
+std::function<void()> wrap(int* exit_code, CommandContext& context, Body body) {
+  return [exit_code, &context, body]() {
+    context.begin();
     Status status = body();
-    *exit_code = status.ok() ? kExitOk : report_error(status.error());
+    // Table commands wrap the user's text (--where, --query, inputs) in SQL of their own.
+    *exit_code = status.ok() ? kExitOk : report_error(Error(status.code(), without_sql_excerpt(status.message())));
   };
 }
 
@@ -139,11 +147,12 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("path", args->path, "table location")->required();
     cmd->add_option("--schema", args->schema, "columns, e.g. \"id BIGINT NOT NULL, name VARCHAR\"")->required();
     cmd->add_option("--partition-by", args->partition_by, "partition columns")->delimiter(',');
-    cmd->add_option("--property", args->properties, "table property key=value (repeatable)");
+    cmd->add_option("--property", args->properties, "table property key=value (repeatable)")
+        ->allow_extra_args(false);
     cmd->add_option("--name", args->name, "table name stored in the metadata");
     cmd->add_option("--description", args->description, "table description");
     cmd->add_flag("--json", args->json, "print the result as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       engine::CreateOptions options;
@@ -189,7 +198,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("--app-id", args->app_id, "application id for idempotent writes");
     cmd->add_option("--app-version", args->app_version, "application version; writes at or below the recorded one are skipped");
     cmd->add_flag("--json", args->json, "print the result as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       if (args->input.empty() && args->query.empty()) {
         return make_error(ErrorCode::kInvalidArgument, "give the rows to write with --input <glob> or --query <sql>");
       }
@@ -228,7 +237,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("path", args->path, "table location")->required();
     cmd->add_option("--where", args->where, "SQL predicate over the table's columns")->required();
     cmd->add_flag("--json", args->json, "print the result as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       SILT_TRY_ASSIGN(auto report, ops.remove_where(context.table_location(args->path), args->where));
@@ -249,7 +258,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("path", args->path, "table location")->required();
     cmd->add_option("--version", args->version, "version to restore")->required();
     cmd->add_flag("--json", args->json, "print the result as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       SILT_TRY_ASSIGN(auto report, ops.restore(context.table_location(args->path), args->version));
@@ -268,7 +277,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     auto args = std::make_shared<Args>();
     cmd->add_option("path", args->path, "table location")->required();
     cmd->add_flag("--json", args->json, "print the result as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       SILT_TRY_ASSIGN(auto report, ops.checkpoint(context.table_location(args->path)));
@@ -290,7 +299,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("--version", args->version, "time travel to a version");
     cmd->add_option("--as-of", args->as_of, "time travel to a timestamp (UTC)");
     cmd->add_flag("--json", args->json, "print as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       SILT_TRY_ASSIGN(auto spec, version_spec(args->version, args->as_of));
@@ -340,7 +349,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("--version", args->version, "time travel to a version");
     cmd->add_option("--as-of", args->as_of, "time travel to a timestamp (UTC)");
     cmd->add_flag("--json", args->json, "print as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       SILT_TRY_ASSIGN(auto spec, version_spec(args->version, args->as_of));
@@ -385,7 +394,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("path", args->path, "table location")->required();
     cmd->add_option("--limit", args->limit, "show at most this many commits");
     cmd->add_flag("--json", args->json, "print as JSON");
-    cmd->callback(wrap(exit_code, [args, &context]() -> Status {
+    cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       std::string root = context.table_location(args->path);
       SILT_TRY_ASSIGN(auto listing, delta::list_log(context.fs(), root));
       if (listing.commits.empty()) {
