@@ -426,6 +426,43 @@ Status TableOps::check_columns_in_predicate(const delta::Schema& schema, const s
 }
 
 Result<OperationReport> TableOps::write(const std::string& root, const Source& source, const WriteOptions& options) {
+  auto result = write_impl(root, source, options);
+  if (!result && source.input_glob && result.error().message().find("JSON") != std::string::npos) {
+    // DuckDB's line numbers for malformed JSON can be off by one: find the line ourselves.
+    if (auto where = first_malformed_json_line(*source.input_glob)) {
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("malformed JSON in {}", *where));
+    }
+  }
+  return result;
+}
+
+std::optional<std::string> TableOps::first_malformed_json_line(const std::string& glob) {
+  auto files = session_.connection().query_varchar("SELECT file FROM glob(" + sql_string(glob) + ") ORDER BY file");
+  if (!files) return std::nullopt;
+  for (const auto& row : files->rows) {
+    if (!row[0]) continue;
+    auto text = fs_.read(*row[0]);
+    if (!text) continue;
+    // Newline-delimited JSON only: a file that is one JSON document (array) is judged whole.
+    if (json::accept(*text)) continue;
+    size_t line_number = 0, start = 0;
+    while (start <= text->size()) {
+      size_t end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      ++line_number;
+      std::string_view line = trim(std::string_view(*text).substr(start, end - start));
+      if (!line.empty() && !json::accept(line)) {
+        return fmt::format("{} line {}: {}", *row[0], line_number,
+                           line.size() > 80 ? std::string(line.substr(0, 77)) + "..." : std::string(line));
+      }
+      start = end + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<OperationReport> TableOps::write_impl(const std::string& root, const Source& source,
+                                             const WriteOptions& options) {
   int64_t started = monotonic_ns();
   OperationReport report;
   report.operation = options.mode == WriteMode::kAppend ? "WRITE" : "OVERWRITE";
