@@ -351,6 +351,11 @@ static Result<std::string> conform_source(duckdb::Connection& connection, const 
                to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale)
         compatible = true;
       else if (from.kind == delta::DataType::Kind::kDecimal && to.is_primitive("double")) compatible = true;
+      // Arithmetic on decimals yields DOUBLE in SQL; storing it rounds to the column's scale, and a
+      // value too large for the precision fails the write.
+      else if ((from.is_primitive("double") || from.is_primitive("float")) &&
+               to.kind == delta::DataType::Kind::kDecimal)
+        compatible = true;
       else if (from.is_primitive("date") && to.is_primitive("timestamp")) compatible = true;
       // No string -> number/date conversion here: CSV and JSON input are parsed as the table's types by
       // their readers (source_sql), so a string column comes from a query or a Parquet file, and
