@@ -1,0 +1,83 @@
+// base/: Status and Result propagation, string helpers, timestamp parsing (case tables).
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/status.h"
+#include "base/strings.h"
+
+namespace silt {
+namespace {
+
+Result<int> parse_positive(const std::string& text) {
+  auto value = parse_int64(text);
+  if (!value) return make_error(ErrorCode::kInvalidArgument, "not a number: " + text);
+  if (*value <= 0) return make_error(ErrorCode::kInvalidArgument, "not positive: " + text);
+  return static_cast<int>(*value);
+}
+
+Result<int> doubled(const std::string& text) {
+  SILT_TRY_ASSIGN(int value, parse_positive(text));
+  return value * 2;
+}
+
+Status check(const std::string& text) {
+  SILT_TRY_CONTEXT(parse_positive(text), "checking '" + text + "'");
+  return Status();
+}
+
+TEST(StatusTest, PropagatesErrorsWithContext) {
+  EXPECT_EQ(*doubled("21"), 42);
+  auto bad = doubled("x");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  Status status = check("-1");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), "checking '-1': not positive: -1");
+  EXPECT_TRUE(check("3").ok());
+}
+
+TEST(StringsTest, CaseTable) {
+  EXPECT_EQ(split("a,b,,c", ','), (std::vector<std::string>{"a", "b", "", "c"}));
+  EXPECT_EQ(trim("  x y \n"), "x y");
+  EXPECT_EQ(uri_encode_path("d=a b/c%d#e.parquet"), "d=a%20b/c%25d%23e.parquet");
+  EXPECT_EQ(uri_decode("a%20b%2Fc%zz%"), "a b/c%zz%");
+  EXPECT_EQ(uri_decode(uri_encode_path("x=%25 é/y")), "x=%25 é/y");
+  EXPECT_EQ(sql_string("it's"), "'it''s'");
+  EXPECT_EQ(sql_identifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(parse_int64("-12"), -12);
+  EXPECT_EQ(parse_int64("12x"), std::nullopt);
+  EXPECT_EQ(parse_int64("99999999999999999999"), std::nullopt);
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+}
+
+TEST(ClockTest, ParsesAndFormatsTimestamps) {
+  struct Case {
+    const char* text;
+    std::optional<int64_t> ms;
+  } cases[] = {
+      {"1970-01-01", 0},
+      {"2018-10-24 21:14:18", 1540415658000},
+      {"2018-10-24T21:14:18.5Z", 1540415658500},
+      {"2018-10-24 21:14", 1540415640000},
+      {"1969-12-31 23:59:59.999", -1},
+      {"2018-13-01", std::nullopt},
+      {"yesterday", std::nullopt},
+      {"2018-10-24 21:14:18 junk", std::nullopt},
+  };
+  for (const auto& c : cases) EXPECT_EQ(parse_timestamp_ms(c.text), c.ms) << c.text;
+  EXPECT_EQ(format_timestamp_ms(1540415658500), "2018-10-24 21:14:18.500");
+  EXPECT_EQ(format_timestamp_ms(-1), "1969-12-31 23:59:59.999");
+}
+
+TEST(IdsTest, UuidsAreVersion4AndUnique) {
+  std::string a = new_uuid();
+  std::string b = new_uuid();
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace silt

@@ -1,0 +1,99 @@
+// engine/: type mapping both ways, SQL predicate translation, snapshot scans with partitions.
+#include <gtest/gtest.h>
+
+#include "engine/session.h"
+#include "engine/sql_predicate.h"
+#include "engine/table_ops.h"
+#include "engine/type_mapping.h"
+#include "storage/local/local_file_system.h"
+#include "support/temp_dir.h"
+
+namespace silt::engine {
+namespace {
+
+TEST(TypeMappingTest, DuckDbTypesRoundTrip) {
+  const char* types[] = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "BOOLEAN", "VARCHAR",
+                         "BLOB", "DATE", "TIMESTAMP WITH TIME ZONE", "DECIMAL(12,2)", "VARCHAR[]",
+                         "MAP(VARCHAR, BIGINT)", "STRUCT(\"a\" INTEGER, \"b c\" VARCHAR[])"};
+  for (const char* type : types) {
+    auto parsed = from_duckdb_type(type);
+    ASSERT_TRUE(parsed) << type << ": " << parsed.error().message();
+    auto back = to_duckdb_type(*parsed);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, type);
+  }
+  EXPECT_EQ(from_duckdb_type("TIMESTAMP")->name, "timestamp");
+  auto unsigned_type = from_duckdb_type("UBIGINT");
+  ASSERT_FALSE(unsigned_type);
+  EXPECT_EQ(unsigned_type.error().code(), ErrorCode::kUnsupported);
+  EXPECT_NE(unsigned_type.error().message().find("UBIGINT"), std::string::npos);
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto session = Session::open(SessionOptions{2, "", ""});
+    ASSERT_TRUE(session) << session.error().message();
+    session_ = std::move(*session);
+  }
+  std::unique_ptr<Session> session_;
+};
+
+TEST_F(EngineTest, TranslatesPredicates) {
+  using delta::Predicate;
+  auto predicate = predicate_from_sql(session_->connection(),
+                                      "a > 5 AND 10 >= b AND c BETWEEN 1.50 AND 2 AND d IN ('x', 'y') AND e IS NULL "
+                                      "AND f = DATE '2025-01-02' AND lower(g) = 'z'");
+  ASSERT_TRUE(predicate);
+  ASSERT_EQ(predicate->kind, Predicate::Kind::kAnd);
+  const auto& c = predicate->children;
+  ASSERT_EQ(c.size(), 7u);
+  EXPECT_EQ(c[0].op, Predicate::Op::kGt);
+  EXPECT_EQ(c[0].values[0], "5");
+  EXPECT_TRUE(c[0].numeric_literals);
+  EXPECT_EQ(c[1].column, "b");
+  EXPECT_EQ(c[1].op, Predicate::Op::kLe);  // flipped: b <= 10
+  EXPECT_EQ(c[2].kind, Predicate::Kind::kAnd);
+  EXPECT_EQ(c[2].children[0].values[0], "1.50");
+  EXPECT_EQ(c[3].kind, Predicate::Kind::kIn);
+  EXPECT_FALSE(c[3].numeric_literals);
+  EXPECT_EQ(c[4].kind, Predicate::Kind::kIsNull);
+  EXPECT_EQ(c[5].values[0], "2025-01-02");
+  EXPECT_EQ(c[6].kind, Predicate::Kind::kUnknown);  // functions of columns are not used for skipping
+}
+
+TEST_F(EngineTest, TableFilterOnlyForSingleDirectReads) {
+  auto& connection = session_->connection();
+  EXPECT_TRUE(table_filter_from_query(connection, "SELECT count(*) FROM t WHERE x = 1", "t"));
+  EXPECT_FALSE(table_filter_from_query(connection, "SELECT * FROM t a JOIN t b USING (x) WHERE a.x = 1", "t"));
+  EXPECT_FALSE(table_filter_from_query(connection, "SELECT * FROM t LEFT JOIN u USING (x) WHERE x = 1", "t"));
+  EXPECT_FALSE(table_filter_from_query(connection, "SELECT * FROM t", "t"));
+  EXPECT_FALSE(table_filter_from_query(connection, "not sql at all", "t"));
+}
+
+TEST_F(EngineTest, ScanInjectsPartitionValuesFromTheLog) {
+  testing::TempDir dir;
+  storage::LocalFileSystem fs;
+  TableOps ops(*session_, fs);
+  std::string root = dir.file("t");
+  Source source;
+  source.query = "SELECT range AS id, CASE WHEN range % 2 = 0 THEN 'even' ELSE NULL END AS kind FROM range(10)";
+  WriteOptions options;
+  options.partition_by = {"kind"};
+  auto written = ops.write(root, source, options);
+  ASSERT_TRUE(written) << written.error().message();
+  auto snapshot = ops.load(root);
+  ASSERT_TRUE(snapshot);
+  ASSERT_TRUE(session_->register_snapshot("t", **snapshot).ok());
+  auto result = session_->connection().query_text(
+      "SELECT coalesce(kind, 'null') AS k, count(*), sum(id) FROM t GROUP BY ALL ORDER BY 1");
+  ASSERT_TRUE(result) << result.error().message();
+  ASSERT_EQ(result->rows.size(), 2u);
+  EXPECT_EQ(*result->rows[0][0], "even");
+  EXPECT_EQ(*result->rows[0][2], "20");
+  EXPECT_EQ(*result->rows[1][0], "null");
+  EXPECT_EQ(*result->rows[1][2], "25");
+}
+
+}  // namespace
+}  // namespace silt::engine
