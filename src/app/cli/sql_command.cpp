@@ -70,12 +70,7 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
         SILT_TRY_CONTEXT(session->register_snapshot(name, **snapshot, scan), fmt::format("table '{}'", name));
       }
       auto result = session->connection().query_text(args->query);
-      if (!result) {
-        // Not a plain SELECT (e.g. COPY, SET, PRAGMA): run it as a statement.
-        auto any = session->connection().query_any(args->query);
-        if (!any) return make_error(any.error().code(), "query failed: " + any.error().message());
-        result = std::move(any);
-      }
+      if (!result) return make_error(result.error().code(), "query failed: " + result.error().message());
       OutputFormat format = OutputFormat::kTable;
       parse_output_format(args->format, &format);
       if (format == OutputFormat::kCsv) std::cout << render_csv(*result);

@@ -301,17 +301,23 @@ Result<TextResult> Connection::query_varchar(const std::string& sql) {
 }
 
 Result<TextResult> Connection::query_text(const std::string& sql) {
-  // Types first (from a prepared statement, no execution), then the cells cast to VARCHAR.
+  // Types first (from a prepared statement, no execution), then the cells cast to VARCHAR, so
+  // every type prints as DuckDB prints it. Statements other than SELECT run as they are.
   std::string body = std::string(trim(sql));
   while (!body.empty() && body.back() == ';') body.pop_back();
   std::vector<std::string> types;
   {
     duckdb_prepared_statement prepared = nullptr;
     if (duckdb_prepare(impl_->connection, body.c_str(), &prepared) == DuckDBError) {
-      std::string message = duckdb_prepare_error(prepared) ? duckdb_prepare_error(prepared) : "cannot prepare";
+      const char* error = duckdb_prepare_error(prepared);
+      std::string message = error ? error : "cannot prepare the statement";
       duckdb_destroy_prepare(&prepared);
+      if (message.find("multiple statements") != std::string::npos || message.find("Cannot prepare") != std::string::npos) {
+        return query_any(sql);
+      }
       return make_error(ErrorCode::kInvalidArgument, message);
     }
+    bool is_select = duckdb_prepared_statement_type(prepared) == DUCKDB_STATEMENT_TYPE_SELECT;
     idx_t columns = duckdb_prepared_statement_column_count(prepared);
     for (idx_t c = 0; c < columns; ++c) {
       duckdb_logical_type type = duckdb_prepared_statement_column_logical_type(prepared, c);
@@ -319,6 +325,7 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
       duckdb_destroy_logical_type(&type);
     }
     duckdb_destroy_prepare(&prepared);
+    if (!is_select) return query_any(sql);
   }
   ResultOwner result;
   std::string wrapped = "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (" + body + "\n)";
