@@ -578,7 +578,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   }
 
   delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
-  txn.set_operation(options.mode == WriteMode::kAppend ? "WRITE" : "WRITE");
+  txn.set_operation("WRITE");  // as Spark records appends and overwrites; the mode is a parameter
   txn.set_parameter("mode", json(options.mode == WriteMode::kAppend ? "Append" : "Overwrite").dump());
   if (options.replace_where) txn.set_parameter("predicate", operation_predicate_json(*options.replace_where));
   if (!partition_columns.empty()) txn.set_parameter("partitionBy", json(json(partition_columns).dump()).dump());
@@ -768,6 +768,7 @@ Result<OperationReport> TableOps::restore(const std::string& root, int64_t versi
     remove.extended_file_metadata = true;
     remove.partition_values = file.partition_values;
     remove.size = file.size;
+    remove.stats = file.stats;
     report.rows_deleted += file.num_records().value_or(0);
     txn.remove_file(std::move(remove));
     ++report.files_removed;

@@ -1,0 +1,280 @@
+// Commits are atomic under storage faults: every mutating file-system call (write, put_if_absent,
+// remove) of an append, an overwrite, a delete and a checkpointing commit fails in turn, before or
+// after it reaches the disk, and the table afterwards is exactly the old or exactly the new version,
+// never partial and never unreadable. Data files go to disk through DuckDB (not the FileSystem), so
+// the faults hit the commit, the checkpoint, _last_checkpoint and the clean-up of staged files.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/status.h"
+#include "base/strings.h"
+#include "delta/log_listing.h"
+#include "delta/snapshot.h"
+#include "engine/session.h"
+#include "engine/table_ops.h"
+#include "storage/local/local_file_system.h"
+#include "storage/testing/fault_injecting_file_system.h"
+#include "support/temp_dir.h"
+
+namespace silt {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+#define SILT_ASSERT_OK_AND_ASSIGN(lhs, expr) SILT_ASSERT_OK_AND_ASSIGN_IMPL_(SILT_CONCAT_(silt_r_, __LINE__), lhs, expr)
+#define SILT_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                      \
+  auto tmp = (expr);                                                         \
+  ASSERT_TRUE(tmp.has_value()) << #expr << ": " << tmp.error().message();    \
+  lhs = std::move(tmp).value()
+
+// Guards the loop over n: no operation here makes anywhere near this many mutating calls.
+constexpr int kMaxMutatingCalls = 32;
+
+using Rows = std::vector<std::pair<int64_t, std::string>>;  // (id, value) sorted by id
+
+struct TableState {
+  int64_t version = -1;
+  Rows rows;
+};
+
+std::string rows_query(int64_t first, int64_t count) {
+  return fmt::format("SELECT CAST(range AS BIGINT) AS id, 'r' || range AS value FROM range({}, {})", first,
+                     first + count);
+}
+
+Rows make_rows(int64_t first, int64_t count) {
+  Rows rows;
+  for (int64_t id = first; id < first + count; ++id) rows.emplace_back(id, "r" + std::to_string(id));
+  return rows;
+}
+
+const char* mode_name(storage::FaultMode mode) {
+  return mode == storage::FaultMode::kFailBefore ? "fail-before" : "fail-after";
+}
+
+// The state of the table as a fresh reader sees it, through an undisturbed file system.
+Result<TableState> read_state(engine::Session& session, const std::string& root) {
+  storage::LocalFileSystem fs;
+  SILT_TRY_ASSIGN(auto listing, delta::list_log(fs, root));
+  SILT_TRY_ASSIGN(auto snapshot, delta::Snapshot::load(fs, session.parquet_io(), root));
+  if (listing.commits.empty() || listing.commits.rbegin()->first != snapshot->version()) {
+    return make_error(ErrorCode::kCorruption, "the snapshot is not at the newest commit file");
+  }
+  SILT_TRY_ASSIGN(auto scan, session.scan_sql(*snapshot));
+  SILT_TRY_ASSIGN(auto result, session.connection().query_varchar("SELECT CAST(id AS VARCHAR), value FROM (" + scan +
+                                                                  ") ORDER BY id"));
+  TableState state;
+  state.version = snapshot->version();
+  for (const auto& row : result.rows) {
+    state.rows.emplace_back(parse_int64(row[0].value_or("")).value_or(-1), row[1].value_or("<null>"));
+  }
+  if (snapshot->num_records() != static_cast<int64_t>(state.rows.size())) {
+    return make_error(ErrorCode::kCorruption,
+                      fmt::format("log says {} rows, scan read {}", snapshot->num_records(), state.rows.size()));
+  }
+  return state;
+}
+
+// A checkpoint file that exists must be complete and used: loading its version starts from it and
+// yields the same rows as replaying the commits. _last_checkpoint must never point to a missing one.
+void expect_checkpoints_sound(engine::Session& session, const std::string& root, const TableState& state) {
+  storage::LocalFileSystem fs;
+  auto listing = delta::list_log(fs, root);
+  ASSERT_TRUE(listing.has_value()) << listing.error().message();
+  for (const auto& [version, files] : listing->checkpoints) {
+    auto snapshot = delta::Snapshot::load(fs, session.parquet_io(), root, delta::VersionSpec{version, std::nullopt});
+    ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+    ASSERT_TRUE((*snapshot)->checkpoint_version().has_value()) << "checkpoint " << version << " was not usable";
+    EXPECT_EQ(*(*snapshot)->checkpoint_version(), version);
+    if (version == state.version) {
+      EXPECT_EQ((*snapshot)->num_records(), static_cast<int64_t>(state.rows.size()));
+    }
+  }
+  auto last = fs.read(delta::last_checkpoint_path(root));
+  if (last) {
+    bool points_to_existing = false;
+    for (const auto& [version, files] : listing->checkpoints) {
+      if (last->find(fmt::format("\"version\":{}", version)) != std::string::npos) points_to_existing = true;
+    }
+    EXPECT_TRUE(points_to_existing) << "_last_checkpoint names a missing checkpoint: " << *last;
+  }
+}
+
+struct FaultCase {
+  std::string name;
+  int64_t template_appends;  // appends after the create: the template table is at this version
+  TableState before;
+  TableState after;
+  std::function<Result<engine::OperationReport>(engine::TableOps&, const std::string&)> run;
+  int min_mutating_calls;  // mutating calls a clean run makes at least
+  bool writes_checkpoint = false;
+};
+
+class FaultInjectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto session = engine::Session::open({});
+    ASSERT_TRUE(session.has_value()) << session.error().message();
+    session_ = std::move(*session);
+  }
+
+  // A table with `appends` appends of 10 rows each (ids 0..10*appends-1), at version `appends`.
+  std::string build_template(int64_t appends) {
+    std::string root = dir_.file(fmt::format("template-{}", appends));
+    if (stdfs::exists(root)) return root;
+    engine::TableOps ops(*session_, local_);
+    engine::CreateOptions create;
+    create.schema_sql = "id BIGINT NOT NULL, value VARCHAR";
+    EXPECT_TRUE(ops.create(root, create).has_value());
+    for (int64_t i = 0; i < appends; ++i) {
+      auto report = ops.write(root, engine::Source{rows_query(i * 10, 10), std::nullopt, ""}, {});
+      EXPECT_TRUE(report.has_value()) << report.error().message();
+    }
+    return root;
+  }
+
+  // Runs the case once per (mode, n) on a fresh copy of its template until n passes the number of
+  // mutating calls the operation makes.
+  void run_case(const FaultCase& fault_case) {
+    std::string template_root = build_template(fault_case.template_appends);
+    ASSERT_FALSE(HasFailure());
+    for (auto mode : {storage::FaultMode::kFailBefore, storage::FaultMode::kFailAfter}) {
+      int fault_points = 0;
+      int clean_calls = -1;
+      int failed_operations = 0;
+      for (int n = 1; n <= kMaxMutatingCalls && clean_calls < 0; ++n) {
+        SCOPED_TRACE(fmt::format("{}, {}, fault on mutating call {}", fault_case.name, mode_name(mode), n));
+        std::string root = dir_.file(fmt::format("{}-{}-{}", fault_case.name, mode_name(mode), n));
+        std::error_code error;
+        stdfs::copy(template_root, root, stdfs::copy_options::recursive, error);
+        ASSERT_FALSE(error) << error.message();
+
+        storage::FaultInjectingFileSystem faulty(local_);
+        engine::TableOps ops(*session_, faulty);
+        faulty.fail_on_operation(n, mode);
+        auto report = fault_case.run(ops, root);
+        bool injected = faulty.faults_injected() > 0;
+        faulty.disarm();
+        if (!injected) {
+          // n is past the operation's last mutating call: it ran clean.
+          ASSERT_TRUE(report.has_value()) << report.error().message();
+          clean_calls = faulty.operation_count();
+          EXPECT_EQ(report->checkpoint_written, fault_case.writes_checkpoint);
+          auto snapshot = delta::Snapshot::load(local_, session_->parquet_io(), root);
+          ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+          EXPECT_EQ((*snapshot)->checkpoint_version().has_value(), fault_case.writes_checkpoint);
+        } else {
+          ++fault_points;
+        }
+
+        auto state = read_state(*session_, root);
+        ASSERT_TRUE(state.has_value()) << "unreadable table: " << state.error().message();
+        if (report.has_value()) {
+          // Success must mean the new version, whatever the fault.
+          EXPECT_EQ(report->version, fault_case.after.version);
+          EXPECT_EQ(state->version, fault_case.after.version);
+          EXPECT_EQ(state->rows, fault_case.after.rows);
+        } else {
+          // A failure leaves the table unchanged (table_ops.h), and blocks nothing: the same
+          // operation then succeeds at the next version.
+          ++failed_operations;
+          EXPECT_EQ(report.error().code(), ErrorCode::kIo) << report.error().message();
+          EXPECT_EQ(state->version, fault_case.before.version) << report.error().message();
+          EXPECT_EQ(state->rows, fault_case.before.rows);
+          auto retried = fault_case.run(ops, root);
+          ASSERT_TRUE(retried.has_value()) << retried.error().message();
+          EXPECT_EQ(retried->version, fault_case.after.version);
+          auto after_retry = read_state(*session_, root);
+          ASSERT_TRUE(after_retry.has_value()) << after_retry.error().message();
+          EXPECT_EQ(after_retry->version, fault_case.after.version);
+          EXPECT_EQ(after_retry->rows, fault_case.after.rows);
+          state = std::move(after_retry);
+        }
+        expect_checkpoints_sound(*session_, root, *state);
+        if (HasFailure()) return;  // one broken run explains the rest
+      }
+      SCOPED_TRACE(fmt::format("{}, {}", fault_case.name, mode_name(mode)));
+      ASSERT_GE(clean_calls, 0) << "the operation still made mutating calls after " << kMaxMutatingCalls;
+      // Each mutating call of a clean run was faulted once, and at least the commit was among them.
+      EXPECT_EQ(fault_points, clean_calls);
+      EXPECT_GE(clean_calls, fault_case.min_mutating_calls);
+      // Failing the commit before it lands must surface as an error.
+      if (mode == storage::FaultMode::kFailBefore) {
+        EXPECT_GE(failed_operations, 1);
+      }
+    }
+  }
+
+  testing::TempDir dir_;
+  storage::LocalFileSystem local_;
+  std::unique_ptr<engine::Session> session_;
+};
+
+TEST_F(FaultInjectionTest, AppendIsAllOrNothing) {
+  FaultCase fault_case;
+  fault_case.name = "append";
+  fault_case.template_appends = 3;
+  fault_case.before = {3, make_rows(0, 30)};
+  fault_case.after = {4, make_rows(0, 35)};
+  fault_case.run = [](engine::TableOps& ops, const std::string& root) {
+    return ops.write(root, engine::Source{rows_query(30, 5), std::nullopt, ""}, {});
+  };
+  fault_case.min_mutating_calls = 1;  // the commit
+  run_case(fault_case);
+}
+
+TEST_F(FaultInjectionTest, OverwriteIsAllOrNothing) {
+  FaultCase fault_case;
+  fault_case.name = "overwrite";
+  fault_case.template_appends = 3;
+  fault_case.before = {3, make_rows(0, 30)};
+  fault_case.after = {4, make_rows(200, 7)};
+  fault_case.run = [](engine::TableOps& ops, const std::string& root) {
+    engine::WriteOptions options;
+    options.mode = engine::WriteMode::kOverwrite;
+    return ops.write(root, engine::Source{rows_query(200, 7), std::nullopt, ""}, options);
+  };
+  fault_case.min_mutating_calls = 1;
+  run_case(fault_case);
+}
+
+TEST_F(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
+  FaultCase fault_case;
+  fault_case.name = "delete";
+  fault_case.template_appends = 3;
+  fault_case.before = {3, make_rows(0, 30)};
+  Rows odd;
+  for (const auto& row : make_rows(0, 30)) {
+    if (row.first % 2 == 1) odd.push_back(row);
+  }
+  fault_case.after = {4, odd};
+  // Half of every file matches: each file is rewritten, so staged files exist when the commit fails.
+  fault_case.run = [](engine::TableOps& ops, const std::string& root) { return ops.remove_where(root, "id % 2 = 0"); };
+  fault_case.min_mutating_calls = 1;
+  run_case(fault_case);
+}
+
+TEST_F(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
+  FaultCase fault_case;
+  fault_case.name = "checkpointing-append";
+  fault_case.template_appends = 9;  // the append commits version 10, which writes a checkpoint
+  fault_case.before = {9, make_rows(0, 90)};
+  fault_case.after = {10, make_rows(0, 95)};
+  fault_case.run = [](engine::TableOps& ops, const std::string& root) {
+    return ops.write(root, engine::Source{rows_query(90, 5), std::nullopt, ""}, {});
+  };
+  fault_case.min_mutating_calls = 3;  // the commit, the checkpoint, _last_checkpoint
+  fault_case.writes_checkpoint = true;
+  run_case(fault_case);
+}
+
+}  // namespace
+}  // namespace silt
