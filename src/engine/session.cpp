@@ -2,8 +2,13 @@
 // partition values as typed literals so DuckDB folds filters on them and prunes whole groups).
 #include "engine/session.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -17,15 +22,29 @@ Session::~Session() = default;
 
 Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   std::unique_ptr<Session> session(new Session());
-  session->options_ = options;
+  // Every resource setting is explicit, so a run behaves the same on a laptop and in CI.
+  SessionOptions resolved = options;
+  if (resolved.threads <= 0) resolved.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (resolved.memory_limit.empty()) {
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long page_size = sysconf(_SC_PAGE_SIZE);
+    int64_t bytes = pages > 0 && page_size > 0 ? static_cast<int64_t>(pages) * page_size : (int64_t{4} << 30);
+    resolved.memory_limit = std::to_string(std::max<int64_t>(bytes * 3 / 4 / (1 << 20), 256)) + "MB";
+  }
+  if (resolved.temp_directory.empty()) {
+    std::error_code ignored;
+    resolved.temp_directory =
+        (std::filesystem::temp_directory_path(ignored) / ("silt-spill-" + std::to_string(getuid()))).string();
+  }
+  session->options_ = resolved;
   duckdb::DatabaseOptions db_options;
-  db_options.threads = options.threads;
-  db_options.memory_limit = options.memory_limit;
-  db_options.temp_directory = options.temp_directory;
+  db_options.threads = resolved.threads;
+  db_options.memory_limit = resolved.memory_limit;
+  db_options.temp_directory = resolved.temp_directory;
   SILT_TRY_ASSIGN(session->database_, duckdb::Database::open(db_options));
   SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
   SILT_TRY(session->connection_->execute("SET TimeZone = 'UTC'; SET parquet_metadata_cache = true;"));
-  session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, options.temp_directory);
+  session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, resolved.temp_directory);
   return session;
 }
 
@@ -38,6 +57,16 @@ std::string file_list_sql(const std::vector<std::string>& paths) {
     out += sql_string(paths[i]);
   }
   return out + "]";
+}
+
+// UNION ALL of branches [begin, end) as a balanced tree. A flat chain of N branches nests N deep:
+// DuckDB refuses more than 1000 levels (a table with over ~1000 partition values could not be
+// read) and binds long chains in quadratic time (bench/count_bench.cpp).
+std::string union_all(const std::vector<std::string>& branches, size_t begin, size_t end) {
+  if (end - begin == 1) return branches[begin];
+  size_t middle = begin + (end - begin) / 2;
+  return "SELECT * FROM ((" + union_all(branches, begin, middle) + ")\nUNION ALL\n(" +
+         union_all(branches, middle, end) + "))";
 }
 
 }  // namespace
@@ -103,7 +132,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     }
   }
 
-  std::string sql;
+  std::vector<std::string> branches;  // one SELECT per partition group
   for (const auto& [key, members] : groups) {
     std::vector<std::string> paths;
     for (size_t index : members) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
@@ -138,10 +167,9 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     std::string reader = "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
                          (options.with_file_column ? ", filename=true" : "") +
                          (check_columns ? ", union_by_name=true" : "") + ")";
-    if (!sql.empty()) sql += "\nUNION ALL\n";
-    sql += "SELECT " + select + " FROM " + reader;
+    branches.push_back("SELECT " + select + " FROM " + reader);
   }
-  return sql;
+  return union_all(branches, 0, branches.size());
 }
 
 Status Session::register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot,

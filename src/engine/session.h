@@ -16,9 +16,9 @@
 namespace silt::engine {
 
 struct SessionOptions {
-  int threads = 0;             // 0: all cores
-  std::string memory_limit;    // "" : DuckDB default; e.g. "4GB"
-  std::string temp_directory;  // "" : DuckDB default (.tmp beside the process)
+  int threads = 0;             // 0: one per core
+  std::string memory_limit;    // "": 75% of physical memory; e.g. "4GB"
+  std::string temp_directory;  // "": <system temp>/silt-spill-<uid> (spill files, checkpoint staging)
 };
 
 struct ScanOptions {
@@ -35,6 +35,7 @@ class Session {
 
   duckdb::Connection& connection() { return *connection_; }
   delta::ParquetIo& parquet_io() { return *parquet_io_; }
+  // The options in force, with defaults resolved.
   const SessionOptions& options() const { return options_; }
 
   // A SELECT over the snapshot (schema columns in schema order).

@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "silt 0.1.0 (DuckDB 1.4.4)");
   GlobalOptions options;
-  app.add_option("--threads", options.threads, "DuckDB worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
-  app.add_option("--memory-limit", options.memory_limit, "DuckDB memory limit, e.g. 4GB (default: 80% of RAM)");
-  app.add_option("--temp-dir", options.temp_directory, "where DuckDB spills when memory is short");
+  app.add_option("--threads", options.threads, "DuckDB worker threads (default: one per core)")->check(CLI::NonNegativeNumber);
+  app.add_option("--memory-limit", options.memory_limit, "DuckDB memory limit, e.g. 4GB (default: 75% of physical memory)");
+  app.add_option("--temp-dir", options.temp_directory, "where DuckDB spills and checkpoints are staged (default: <system temp>/silt-spill-<uid>)");
   app.add_option("--log-level", options.log_level, "debug|info|warn|error|off (default warn)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error", "off"}));
 
