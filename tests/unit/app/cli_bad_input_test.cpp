@@ -207,9 +207,9 @@ TEST_F(CliBadInput, TypeMismatchNamesColumnAndBothTypes) {
                   "SELECT 'abc' AS order_id, 1.00 AS amount, 'new' AS status, DATE '2025-11-01' AS order_date"},
                  2, {"column 'order_id'", "VARCHAR", "BIGINT"});
   expect_failure({"table", "write", "orders", "--query",
-                  "SELECT 1::BIGINT AS order_id, 1.5::DOUBLE AS amount, 'new' AS status, "
+                  "SELECT 1::BIGINT AS order_id, DATE '2025-11-01' AS amount, 'new' AS status, "
                   "DATE '2025-11-01' AS order_date"},
-                 2, {"column 'amount'", "DOUBLE", "DECIMAL(12,2)"});
+                 2, {"column 'amount'", "DATE", "DECIMAL(12,2)"});
   expect_orders_unchanged();
   expect_no_new_data_files();
 }
