@@ -269,7 +269,7 @@ std::string DeletionVector::unique_id() const {
 
 std::optional<int64_t> AddFile::num_records() const {
   if (!stats) return std::nullopt;
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // reused: allocating one per call dominated table info
   element doc;
   if (parser.parse(*stats).get(doc) != simdjson::SUCCESS) return std::nullopt;
   object obj;

@@ -4,18 +4,29 @@
 
 #include <string>
 
+#include <vector>
+
 #include "base/status.h"
+#include "delta/actions.h"
 
 namespace silt::delta {
+
+// A checkpoint's actions, with the add actions (nearly all rows of a large one) kept apart so
+// they can become a snapshot's file list without another copy.
+struct CheckpointActions {
+  std::vector<AddFile> adds;
+  std::vector<Action> others;
+};
 
 class ParquetIo {
  public:
   virtual ~ParquetIo() = default;
 
-  // Reads a checkpoint Parquet file and returns its rows as newline-delimited JSON actions, one
-  // object per row keyed by the non-null action column ({"add":{...}}). Columns that are not
-  // actions are dropped. Corruption when the file is not a readable Parquet file.
-  virtual Result<std::string> read_checkpoint(const std::string& path) = 0;
+  // Reads the actions of a checkpoint Parquet file (one per row, from the row's non-null action
+  // column: add, remove, metaData, protocol, txn, domainMetadata); other columns are ignored, and
+  // add stats come from `stats`, else from `stats_parsed`. Corruption when the file is not a
+  // readable checkpoint.
+  virtual Result<CheckpointActions> read_checkpoint(const std::string& path) = 0;
 
   // Encodes newline-delimited JSON actions as a checkpoint Parquet file with the schema Spark
   // writes, and returns the file's bytes (the caller stores them atomically).

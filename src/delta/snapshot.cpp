@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -18,11 +19,40 @@ namespace {
 struct ReplayState {
   std::optional<Protocol> protocol;
   std::optional<Metadata> metadata;
+  // A checkpoint holds each live file once: its adds are kept as a plain list, and only files
+  // touched by later commits are tracked by key (hashing every key of a large checkpoint was
+  // most of the cost of opening it).
+  std::vector<AddFile> checkpoint_files;
+  std::unordered_set<std::string> replaced_keys;  // keys added or removed after the checkpoint
   std::unordered_map<std::string, AddFile> files;
   std::unordered_map<std::string, RemoveFile> tombstones;
   std::map<std::string, int64_t> app_versions;
   std::map<std::string, DomainMetadata> domains;
   bool schema_changed = false;
+
+  // The live files, in no particular order.
+  std::vector<AddFile> take_files() {
+    if (replaced_keys.empty() && files.empty()) return std::move(checkpoint_files);
+    std::vector<AddFile> out;
+    out.reserve(checkpoint_files.size() + files.size());
+    for (auto& add : checkpoint_files) {
+      if (!replaced_keys.empty() && replaced_keys.count(file_key(add.path, add.deletion_vector))) continue;
+      out.push_back(std::move(add));
+    }
+    for (auto& [key, add] : files) out.push_back(std::move(add));
+    return out;
+  }
+
+  void apply_checkpoint(CheckpointActions&& actions) {
+    if (checkpoint_files.empty()) {
+      checkpoint_files = std::move(actions.adds);
+    } else {
+      // Multi-part checkpoints: parts are disjoint.
+      checkpoint_files.insert(checkpoint_files.end(), std::make_move_iterator(actions.adds.begin()),
+                              std::make_move_iterator(actions.adds.end()));
+    }
+    for (auto& action : actions.others) apply(std::move(action));
+  }
 
   void apply(Action&& action) {
     std::visit(
@@ -36,10 +66,12 @@ struct ReplayState {
           } else if constexpr (std::is_same_v<T, AddFile>) {
             std::string key = file_key(value.path, value.deletion_vector);
             tombstones.erase(key);
+            if (!checkpoint_files.empty()) replaced_keys.insert(key);
             files.insert_or_assign(std::move(key), std::move(value));
           } else if constexpr (std::is_same_v<T, RemoveFile>) {
             std::string key = file_key(value.path, value.deletion_vector);
             files.erase(key);
+            if (!checkpoint_files.empty()) replaced_keys.insert(key);
             tombstones.insert_or_assign(std::move(key), std::move(value));
           } else if constexpr (std::is_same_v<T, Txn>) {
             app_versions[value.app_id] = value.version;
@@ -153,21 +185,14 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
     bool checkpoint_ok = true;
     if (checkpoint) {
       for (const auto& part : checkpoint->paths) {
-        auto rows = io.read_checkpoint(part);
-        if (!rows) {
-          last_error = std::move(rows).error().with_context("reading checkpoint " + part);
-          if (!checkpoint_error) checkpoint_error = last_error;
-          checkpoint_ok = false;
-          break;
-        }
-        auto actions = parse_actions(*rows);
+        auto actions = io.read_checkpoint(part);
         if (!actions) {
-          last_error = std::move(actions).error().with_context("checkpoint " + part);
+          last_error = std::move(actions).error().with_context("reading checkpoint " + part);
           if (!checkpoint_error) checkpoint_error = last_error;
           checkpoint_ok = false;
           break;
         }
-        for (auto& action : *actions) state.apply(std::move(action));
+        state.apply_checkpoint(std::move(*actions));
       }
     }
     if (!checkpoint_ok) continue;
@@ -195,8 +220,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
       if (!schema) return std::move(schema).error().with_context(fmt::format("schema of {}", table_root));
       snapshot->schema_ = std::move(*schema);
     }
-    snapshot->files_.reserve(state.files.size());
-    for (auto& [key, add] : state.files) snapshot->files_.push_back(std::move(add));
+    snapshot->files_ = state.take_files();
     std::sort(snapshot->files_.begin(), snapshot->files_.end(),
               [](const AddFile& a, const AddFile& b) { return a.path < b.path; });
     for (auto& [key, remove] : state.tombstones) snapshot->tombstones_.push_back(std::move(remove));

@@ -14,7 +14,7 @@ class DuckParquetIo : public delta::ParquetIo {
   DuckParquetIo(duckdb::Connection& connection, std::string temp_directory)
       : connection_(connection), temp_directory_(std::move(temp_directory)) {}
 
-  Result<std::string> read_checkpoint(const std::string& path) override;
+  Result<delta::CheckpointActions> read_checkpoint(const std::string& path) override;
   Result<std::string> encode_checkpoint(const std::string& ndjson_actions) override;
 
  private:

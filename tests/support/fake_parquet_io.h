@@ -13,11 +13,18 @@ class FakeParquetIo : public delta::ParquetIo {
  public:
   explicit FakeParquetIo(storage::FileSystem& fs) : fs_(fs) {}
 
-  Result<std::string> read_checkpoint(const std::string& path) override {
+  Result<delta::CheckpointActions> read_checkpoint(const std::string& path) override {
     auto bytes = fs_.read(path);
     if (!bytes) return std::move(bytes).error();
     if (bytes->rfind("NDJSON\n", 0) != 0) return make_error(ErrorCode::kCorruption, "not a checkpoint: " + path);
-    return bytes->substr(7);
+    auto actions = delta::parse_actions(bytes->substr(7));
+    if (!actions) return std::move(actions).error();
+    delta::CheckpointActions out;
+    for (auto& action : *actions) {
+      if (auto* add = std::get_if<delta::AddFile>(&action)) out.adds.push_back(std::move(*add));
+      else out.others.push_back(std::move(action));
+    }
+    return out;
   }
   Result<std::string> encode_checkpoint(const std::string& ndjson_actions) override {
     return "NDJSON\n" + ndjson_actions;

@@ -367,6 +367,56 @@ Result<TextResult> Connection::query_any(const std::string& sql) {
   return out;
 }
 
+bool ChunkView::is_null(size_t column, size_t row) const {
+  const Column& c = columns_[column];
+  return c.validity && !duckdb_validity_row_is_valid(c.validity, row);
+}
+
+std::string_view ChunkView::string_at(size_t column, size_t row) const {
+  auto* cell = &static_cast<duckdb_string_t*>(columns_[column].data)[row];
+  return std::string_view(duckdb_string_t_data(cell), duckdb_string_t_length(*cell));
+}
+
+int64_t ChunkView::int64_at(size_t column, size_t row) const {
+  return static_cast<int64_t*>(columns_[column].data)[row];
+}
+
+bool ChunkView::bool_at(size_t column, size_t row) const { return static_cast<bool*>(columns_[column].data)[row]; }
+
+Status Connection::for_each_chunk(const std::string& sql, const std::function<Status(const ChunkView&)>& consume) {
+  ResultOwner result;
+  if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
+    return query_error(result.get(), sql);
+  }
+  idx_t columns = duckdb_column_count(result.get());
+  std::vector<duckdb_type> types;
+  for (idx_t c = 0; c < columns; ++c) {
+    duckdb_type type = duckdb_column_type(result.get(), c);
+    if (type != DUCKDB_TYPE_VARCHAR && type != DUCKDB_TYPE_BIGINT && type != DUCKDB_TYPE_BOOLEAN) {
+      return make_error(ErrorCode::kInternal,
+                        fmt::format("column '{}' must be VARCHAR, BIGINT or BOOLEAN for streaming",
+                                    duckdb_column_name(result.get(), c)));
+    }
+    types.push_back(type);
+  }
+  ChunkView view;
+  view.columns_.resize(columns);
+  while (true) {
+    ChunkOwner chunk(duckdb_fetch_chunk(*result.get()));
+    if (!chunk.get()) break;
+    view.size_ = duckdb_data_chunk_get_size(chunk.get());
+    if (view.size_ == 0) break;
+    for (idx_t c = 0; c < columns; ++c) {
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.get(), c);
+      view.columns_[c].data = duckdb_vector_get_data(vector);
+      view.columns_[c].validity = duckdb_vector_get_validity(vector);
+      view.columns_[c].type = static_cast<int>(types[c]);
+    }
+    SILT_TRY(consume(view));
+  }
+  return Status();
+}
+
 Result<std::optional<std::string>> Connection::query_value(const std::string& sql) {
   SILT_TRY_ASSIGN(auto text, query_text(sql));
   if (text.rows.empty() || text.rows[0].empty()) return std::optional<std::string>();

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +26,28 @@ struct TextResult {
   std::vector<std::string> column_names;
   std::vector<std::string> column_types;
   std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// A read-only view of one chunk of a streaming result: typed access without copying cells.
+// Valid only inside the callback that receives it.
+class ChunkView {
+ public:
+  size_t size() const { return size_; }
+  size_t column_count() const { return columns_.size(); }
+  bool is_null(size_t column, size_t row) const;
+  std::string_view string_at(size_t column, size_t row) const;  // VARCHAR columns
+  int64_t int64_at(size_t column, size_t row) const;            // BIGINT columns
+  bool bool_at(size_t column, size_t row) const;                // BOOLEAN columns
+
+ private:
+  friend class Connection;
+  struct Column {
+    void* data = nullptr;
+    uint64_t* validity = nullptr;
+    int type = 0;
+  };
+  size_t size_ = 0;
+  std::vector<Column> columns_;
 };
 
 class Database {
@@ -58,6 +82,9 @@ class Connection {
   // Runs any statement (COPY ... RETURN_STATS included) and returns its cells as text; LIST, STRUCT
   // and MAP cells become JSON (a MAP with text keys becomes an object).
   Result<TextResult> query_any(const std::string& sql);
+  // Streams the result of a query chunk by chunk (about 2048 rows each) to `consume`; its first
+  // error stops the stream and is returned.
+  Status for_each_chunk(const std::string& sql, const std::function<Status(const ChunkView&)>& consume);
   // First column of the first row, or nullopt when the result is empty or NULL.
   Result<std::optional<std::string>> query_value(const std::string& sql);
   // Interrupts the running query (callable from another thread).
