@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -58,6 +59,10 @@ std::string file_list_sql(const std::vector<std::string>& paths) {
   }
   return out + "]";
 }
+
+// Up to this many partition values, a scan is one read_parquet per value (DuckDB then prunes whole
+// values by filters on partition columns); beyond it, one read_parquet with a lookup by file name.
+constexpr size_t kMaxPartitionBranches = 32;
 
 // UNION ALL of branches [begin, end) as a balanced tree. A flat chain of N branches nests N deep:
 // DuckDB refuses more than 1000 levels (a table with over ~1000 partition values could not be
@@ -132,11 +137,12 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     }
   }
 
-  std::vector<std::string> branches;  // one SELECT per partition group
-  for (const auto& [key, members] : groups) {
-    std::vector<std::string> paths;
-    for (size_t index : members) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
-    std::set<std::string> present;  // lower-case names present in at least one file of the group
+  // The SELECT list over one reader: data columns cast to the table's types (NULL when no file of
+  // the reader has the column), partition columns from `partition_value(position, field)`.
+  auto select_list = [&](const std::vector<std::string>& paths,
+                         const std::function<Result<std::string>(size_t, const delta::StructField&)>& partition_value)
+      -> Result<std::string> {
+    std::set<std::string> present;  // lower-case names present in at least one of the files
     if (check_columns) {
       for (const auto& path : paths) {
         auto it = file_columns.find(path);
@@ -144,7 +150,6 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
       }
     }
     std::string select;
-    size_t partition_index = 0;
     for (size_t i = 0; i < schema.fields.size(); ++i) {
       const auto& field = schema.fields[i];
       if (i) select += ", ";
@@ -154,9 +159,8 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
         for (size_t p = 0; p < partition_columns.size(); ++p) {
           if (to_lower(partition_columns[p]) == lower) position = p;
         }
-        SILT_TRY_ASSIGN(auto literal, partition_value_literal(key[position], field.type));
-        select += literal + " AS " + sql_identifier(field.name);
-        ++partition_index;
+        SILT_TRY_ASSIGN(auto value, partition_value(position, field));
+        select += value + " AS " + sql_identifier(field.name);
       } else if (field.type.is_primitive("void") || (check_columns && !present.count(lower))) {
         select += "CAST(NULL AS " + sql_types[i] + ") AS " + sql_identifier(field.name);
       } else {
@@ -164,10 +168,50 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
       }
     }
     if (options.with_file_column) select += std::string(select.empty() ? "" : ", ") + "filename AS _silt_file";
-    std::string reader = "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
-                         (options.with_file_column ? ", filename=true" : "") +
-                         (check_columns ? ", union_by_name=true" : "") + ")";
-    branches.push_back("SELECT " + select + " FROM " + reader);
+    return select;
+  };
+  auto reader_sql = [&](const std::vector<std::string>& paths, bool with_filename) {
+    return "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
+           (with_filename ? ", filename=true" : "") + (check_columns ? ", union_by_name=true" : "") + ")";
+  };
+
+  if (groups.size() > kMaxPartitionBranches) {
+    // Many partition values: one reader over every file, each partition column looked up by file
+    // name in a MAP of typed values. One branch per value would make DuckDB plan thousands of scans.
+    std::vector<std::string> paths;
+    for (size_t index : indices) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    std::vector<std::string> maps(partition_columns.size());
+    for (size_t p = 0; p < partition_columns.size(); ++p) {
+      const auto* field = schema.find(partition_columns[p]);
+      if (!field) continue;
+      std::string entries;
+      for (size_t k = 0; k < indices.size(); ++k) {
+        const auto& file = snapshot.files()[indices[k]];
+        std::optional<std::string> value;
+        for (const auto& [name, item] : file.partition_values) {
+          if (to_lower(name) == to_lower(partition_columns[p])) value = item;
+        }
+        SILT_TRY_ASSIGN(auto literal, partition_value_literal(value, field->type));
+        if (!entries.empty()) entries += ", ";
+        entries += sql_string(paths[k]) + ": " + literal;
+      }
+      maps[p] = "MAP {" + entries + "}";
+    }
+    SILT_TRY_ASSIGN(auto select, select_list(paths, [&](size_t position, const delta::StructField&) -> Result<std::string> {
+                      return "(" + maps[position] + ")[filename]";
+                    }));
+    return "SELECT " + select + " FROM " + reader_sql(paths, true);
+  }
+
+  std::vector<std::string> branches;  // one SELECT per partition group
+  for (const auto& [key, members] : groups) {
+    std::vector<std::string> paths;
+    for (size_t index : members) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    SILT_TRY_ASSIGN(auto select,
+                    select_list(paths, [&](size_t position, const delta::StructField& field) {
+                      return partition_value_literal(key[position], field.type);
+                    }));
+    branches.push_back("SELECT " + select + " FROM " + reader_sql(paths, options.with_file_column));
   }
   return union_all(branches, 0, branches.size());
 }

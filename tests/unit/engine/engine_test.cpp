@@ -95,5 +95,39 @@ TEST_F(EngineTest, ScanInjectsPartitionValuesFromTheLog) {
   EXPECT_EQ(*result->rows[1][2], "25");
 }
 
+TEST_F(EngineTest, ScanWithManyPartitionValuesLooksThemUpByFile) {
+  testing::TempDir dir;
+  storage::LocalFileSystem fs;
+  TableOps ops(*session_, fs);
+  std::string root = dir.file("t");
+  Source source;
+  // 50 dates plus NULL: more partition values than one branch each.
+  source.query =
+      "SELECT range AS id, CASE WHEN range % 51 = 50 THEN NULL ELSE DATE '2025-01-01' + CAST(range % 51 AS INTEGER) "
+      "END AS day FROM range(510)";
+  WriteOptions options;
+  options.partition_by = {"day"};
+  ASSERT_TRUE(ops.write(root, source, options));
+  auto snapshot = ops.load(root);
+  ASSERT_TRUE(snapshot);
+  ASSERT_GT((*snapshot)->files().size(), 32u);
+  auto sql = session_->scan_sql(**snapshot);
+  ASSERT_TRUE(sql);
+  EXPECT_EQ(sql->find("UNION ALL"), std::string::npos);
+  ASSERT_TRUE(session_->register_snapshot("t", **snapshot).ok());
+  auto result = session_->connection().query_text(
+      "SELECT count(*), count(day), min(day), max(day), sum(id) FILTER (WHERE day = DATE '2025-01-05'), "
+      "count(*) FILTER (WHERE day IS NULL) FROM t");
+  ASSERT_TRUE(result) << result.error().message();
+  const auto& row = result->rows[0];
+  EXPECT_EQ(*row[0], "510");
+  EXPECT_EQ(*row[1], "500");
+  EXPECT_EQ(*row[2], "2025-01-01");
+  EXPECT_EQ(*row[3], "2025-02-19");
+  // ids with id % 51 == 4: 4, 55, ..., 463 (10 values)
+  EXPECT_EQ(*row[4], "2335");
+  EXPECT_EQ(*row[5], "10");
+}
+
 }  // namespace
 }  // namespace silt::engine
