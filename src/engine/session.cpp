@@ -44,7 +44,10 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   db_options.temp_directory = resolved.temp_directory;
   SILT_TRY_ASSIGN(session->database_, duckdb::Database::open(db_options));
   SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
-  SILT_TRY(session->connection_->execute("SET TimeZone = 'UTC'; SET parquet_metadata_cache = true;"));
+  // partitioned_write_max_open_files: DuckDB's default of 100 splits a write touching more
+  // partitions into many small files per partition.
+  SILT_TRY(session->connection_->execute(
+      "SET TimeZone = 'UTC'; SET parquet_metadata_cache = true; SET partitioned_write_max_open_files = 1000;"));
   session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, resolved.temp_directory);
   return session;
 }
