@@ -83,6 +83,19 @@ std::optional<json> stat_value(const std::string& text, const delta::DataType& t
   return std::nullopt;
 }
 
+// The remove action for a live file, with the extended metadata Spark writes.
+delta::RemoveFile remove_action(const delta::AddFile& file, int64_t deletion_timestamp) {
+  delta::RemoveFile remove;
+  remove.path = file.path;
+  remove.deletion_timestamp = deletion_timestamp;
+  remove.data_change = true;
+  remove.extended_file_metadata = true;
+  remove.partition_values = file.partition_values;
+  remove.size = file.size;
+  remove.stats = file.stats;
+  return remove;
+}
+
 std::string operation_predicate_json(const std::string& predicate) { return json(predicate).dump(); }
 
 }  // namespace
@@ -591,16 +604,8 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   int64_t removed_rows = 0;
   for (size_t index : replaced) {
     const auto& file = snapshot->files()[index];
-    delta::RemoveFile remove;
-    remove.path = file.path;
-    remove.deletion_timestamp = now;
-    remove.data_change = true;
-    remove.extended_file_metadata = true;
-    remove.partition_values = file.partition_values;
-    remove.size = file.size;
-    remove.stats = file.stats;
     removed_rows += file.num_records().value_or(0);
-    txn.remove_file(std::move(remove));
+    txn.remove_file(remove_action(file, now));
   }
   if (options.mode == WriteMode::kOverwrite && snapshot) txn.mark_read_whole_table();
   for (auto& add : staged->adds) txn.add_file(add);
@@ -691,15 +696,7 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   removed.insert(removed.end(), rewritten.begin(), rewritten.end());
   for (size_t index : removed) {
     const auto& file = snapshot->files()[index];
-    delta::RemoveFile remove;
-    remove.path = file.path;
-    remove.deletion_timestamp = now;
-    remove.data_change = true;
-    remove.extended_file_metadata = true;
-    remove.partition_values = file.partition_values;
-    remove.size = file.size;
-    remove.stats = file.stats;
-    txn.remove_file(std::move(remove));
+    txn.remove_file(remove_action(file, now));
   }
   for (auto& add : staged.adds) txn.add_file(add);
   txn.set_metric("numDeletedRows", deleted);
@@ -761,16 +758,8 @@ Result<OperationReport> TableOps::restore(const std::string& root, int64_t versi
   }
   for (const auto& file : current->files()) {
     if (target_keys.count(delta::file_key(file.path, file.deletion_vector))) continue;
-    delta::RemoveFile remove;
-    remove.path = file.path;
-    remove.deletion_timestamp = now;
-    remove.data_change = true;
-    remove.extended_file_metadata = true;
-    remove.partition_values = file.partition_values;
-    remove.size = file.size;
-    remove.stats = file.stats;
     report.rows_deleted += file.num_records().value_or(0);
-    txn.remove_file(std::move(remove));
+    txn.remove_file(remove_action(file, now));
     ++report.files_removed;
   }
   txn.set_metric("numRestoredFiles", report.files_added);
