@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "delta/actions.h"
 #include "engine/parquet_io.h"
 #include "engine/type_mapping.h"
 
@@ -47,7 +49,7 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   // partitioned_write_max_open_files: DuckDB's default of 100 splits a write touching more
   // partitions into many small files per partition.
   SILT_TRY(session->connection_->execute(
-      "SET TimeZone = 'UTC'; SET parquet_metadata_cache = true; SET partitioned_write_max_open_files = 1000;"));
+      "SET TimeZone = 'UTC'; SET parquet_metadata_cache = true; SET partitioned_write_max_open_files = 4096;"));
   session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, resolved.temp_directory);
   return session;
 }
@@ -75,6 +77,54 @@ std::string union_all(const std::vector<std::string>& branches, size_t begin, si
   size_t middle = begin + (end - begin) / 2;
   return "SELECT * FROM ((" + union_all(branches, begin, middle) + ")\nUNION ALL\n(" +
          union_all(branches, middle, end) + "))";
+}
+
+// True when DuckDB's Hive partitioning would read exactly the log's partition values from every
+// file's path: each value is non-NULL, made only of characters no encoding changes, and appears as
+// the only `<column>=<value>` directory for its column below the table root, whose own path has no
+// '=' (DuckDB would read that too). Partition values must still come from the log; this only
+// proves the paths agree with it.
+bool hive_paths_match_log(const delta::Snapshot& snapshot, const delta::Schema& schema,
+                          const std::vector<size_t>& indices) {
+  if (snapshot.table_root().find('=') != std::string::npos) return false;
+  for (const auto& column : snapshot.partition_columns()) {
+    const auto* field = schema.find(column);
+    if (!field) return false;
+    const auto& type = field->type;
+    bool simple = type.kind == delta::DataType::Kind::kDecimal ||
+                  (type.kind == delta::DataType::Kind::kPrimitive && !type.is_primitive("timestamp") &&
+                   !type.is_primitive("timestamp_ntz") && !type.is_primitive("binary") && !type.is_primitive("void"));
+    if (!simple) return false;
+    for (char c : column) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    }
+  }
+  auto plain = [](const std::string& value) {
+    if (value.empty() || value == "NULL" || value == "__HIVE_DEFAULT_PARTITION__") return false;
+    for (char c : value) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+    }
+    return true;
+  };
+  for (size_t index : indices) {
+    const auto& file = snapshot.files()[index];
+    std::string path = delta::canonical_path(file.path);
+    if (starts_with(path, "/") || path.find("://") != std::string::npos) return false;  // only relative paths
+    std::map<std::string, std::string> seen;
+    for (const auto& segment : split(path, '/')) {
+      auto eq = segment.find('=');
+      if (eq == std::string::npos) continue;
+      if (!seen.emplace(segment.substr(0, eq), segment.substr(eq + 1)).second) return false;
+    }
+    if (seen.size() != snapshot.partition_columns().size()) return false;
+    for (const auto& column : snapshot.partition_columns()) {
+      auto value = file.partition_values.find(column);
+      auto on_path = seen.find(column);
+      if (value == file.partition_values.end() || !value->second || on_path == seen.end()) return false;
+      if (!plain(*value->second) || on_path->second != *value->second) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -179,10 +229,31 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
   };
 
   if (groups.size() > kMaxPartitionBranches) {
-    // Many partition values: one reader over every file, each partition column looked up by file
-    // name in a MAP of typed values. One branch per value would make DuckDB plan thousands of scans.
+    // Many partition values: one reader over every file. One branch per value would make DuckDB
+    // plan thousands of scans.
     std::vector<std::string> paths;
     for (size_t index : indices) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    if (hive_paths_match_log(snapshot, schema, indices)) {
+      // Every file's directory names spell exactly the log's values: DuckDB's Hive reader yields
+      // the same typed values and prunes files on filters by itself.
+      std::string types;
+      for (const auto& column : partition_columns) {
+        SILT_TRY_ASSIGN(auto type, to_duckdb_type(schema.find(column)->type));
+        if (!types.empty()) types += ", ";
+        types += sql_string(column) + ": " + sql_string(type);
+      }
+      SILT_TRY_ASSIGN(auto select, select_list(paths, [&](size_t position, const delta::StructField& field)
+                                                          -> Result<std::string> {
+                        SILT_TRY_ASSIGN(auto type, to_duckdb_type(field.type));
+                        return "CAST(" + sql_identifier(partition_columns[position]) + " AS " + type + ")";
+                      }));
+      std::string reader = "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
+                           (options.with_file_column ? ", filename=true" : "") +
+                           (check_columns ? ", union_by_name=true" : "") +
+                           ", hive_partitioning=true, hive_types_autocast=false, hive_types={" + types + "})";
+      return "SELECT " + select + " FROM " + reader;
+    }
+    // Otherwise each partition column is looked up by file name in a MAP of typed values.
     std::vector<std::string> maps(partition_columns.size());
     for (size_t p = 0; p < partition_columns.size(); ++p) {
       const auto* field = schema.find(partition_columns[p]);

@@ -127,6 +127,36 @@ TEST_F(EngineTest, ScanWithManyPartitionValuesLooksThemUpByFile) {
   // ids with id % 51 == 4: 4, 55, ..., 463 (10 values)
   EXPECT_EQ(*row[4], "2335");
   EXPECT_EQ(*row[5], "10");
+  EXPECT_EQ(sql->find("hive_partitioning"), std::string::npos);  // a NULL value: looked up by file
+}
+
+TEST_F(EngineTest, ScanWithManyPlainPartitionValuesUsesHivePaths) {
+  testing::TempDir dir;
+  storage::LocalFileSystem fs;
+  TableOps ops(*session_, fs);
+  std::string root = dir.file("t");
+  Source source;
+  source.query = "SELECT range AS id, range % 40 AS bucket, 'k' || (range % 3) AS kind FROM range(1200)";
+  WriteOptions options;
+  options.partition_by = {"bucket", "kind"};
+  ASSERT_TRUE(ops.write(root, source, options));
+  auto snapshot = ops.load(root);
+  ASSERT_TRUE(snapshot);
+  auto sql = session_->scan_sql(**snapshot);
+  ASSERT_TRUE(sql);
+  EXPECT_NE(sql->find("hive_partitioning=true"), std::string::npos);
+  ASSERT_TRUE(session_->register_snapshot("t", **snapshot).ok());
+  auto result = session_->connection().query_text(
+      "SELECT count(*), sum(bucket), count(*) FILTER (WHERE kind = 'k2'), typeof(any_value(bucket)), "
+      "sum(id) FILTER (WHERE bucket = 7 AND kind = 'k1') FROM t");
+  ASSERT_TRUE(result) << result.error().message();
+  const auto& row = result->rows[0];
+  EXPECT_EQ(*row[0], "1200");
+  EXPECT_EQ(*row[1], "23400");  // 30 rows of each bucket 0..39
+  EXPECT_EQ(*row[2], "400");
+  EXPECT_EQ(*row[3], "BIGINT");
+  // ids with id % 40 == 7 and id % 3 == 1: 7, 127, ..., 1087 (id % 120 == 7)
+  EXPECT_EQ(*row[4], "5470");
 }
 
 }  // namespace
