@@ -607,7 +607,9 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     removed_rows += file.num_records().value_or(0);
     txn.remove_file(remove_action(file, now));
   }
-  if (options.mode == WriteMode::kOverwrite && snapshot) txn.mark_read_whole_table();
+  // A full overwrite depends on the whole table; replaceWhere only on the files it replaces (each
+  // recorded by remove_file), so concurrent changes to other partitions do not conflict with it.
+  if (options.mode == WriteMode::kOverwrite && snapshot && !options.replace_where) txn.mark_read_whole_table();
   for (auto& add : staged->adds) txn.add_file(add);
   txn.set_metric("numFiles", static_cast<int64_t>(staged->adds.size()));
   txn.set_metric("numOutputRows", staged->rows);
@@ -690,6 +692,9 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   }
   delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
   txn.set_operation("DELETE");
+  // Every file scanned for matches was read: if a concurrent commit removes one of them, rows this
+  // delete should have matched may have moved, so that commit conflicts with this one.
+  for (size_t index : *scan.file_indices) txn.mark_file_read(snapshot->files()[index].path);
   txn.set_parameter("predicate", json(json::array({predicate}).dump()).dump());
   int64_t now = now_ms();
   std::vector<size_t> removed = dropped;

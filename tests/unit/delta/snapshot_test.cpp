@@ -215,6 +215,43 @@ TEST_F(SnapshotTest, BlindAppendsRetryAndConflictsAreDetected) {
   EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
 }
 
+TEST_F(SnapshotTest, ConflictsFollowTheFilesAnOperationRead) {
+  commit(0, {Protocol{}, metadata(), add("a", 1), add("b", 1), add("c", 1)});
+  auto base = load();
+  // This operation read "a" (and removes it); a winner that rewrote only "b" does not conflict.
+  Transaction reader(fs_, io_, kRoot, *base);
+  reader.mark_file_read("a");
+  reader.remove_file(remove("a"));
+  Transaction winner(fs_, io_, kRoot, *base);
+  winner.remove_file(remove("b"));
+  winner.add_file(add("b2", 1));
+  ASSERT_TRUE(winner.commit());
+  auto committed = reader.commit();
+  ASSERT_TRUE(committed) << committed.error().message();
+  EXPECT_EQ(committed->version, 2);
+  // One that read "c" conflicts with a winner that removed "c".
+  auto latest = load();
+  Transaction scanned(fs_, io_, kRoot, *latest);
+  scanned.mark_file_read("c");
+  scanned.add_file(add("d", 1));
+  Transaction remover(fs_, io_, kRoot, *latest);
+  remover.remove_file(remove("c"));
+  ASSERT_TRUE(remover.commit());
+  auto refused = scanned.commit();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
+  EXPECT_NE(refused.error().message().find("removed file c"), std::string::npos) << refused.error().message();
+  // A whole-table reader conflicts with any removal, but not with a blind append.
+  latest = load();
+  Transaction overwrite(fs_, io_, kRoot, *latest);
+  overwrite.mark_read_whole_table();
+  overwrite.add_file(add("e", 1));
+  Transaction appender(fs_, io_, kRoot, *latest);
+  appender.add_file(add("f", 1));
+  ASSERT_TRUE(appender.commit());
+  EXPECT_TRUE(overwrite.commit());
+}
+
 TEST_F(SnapshotTest, SameAppIdConcurrentlyConflicts) {
   commit(0, {Protocol{}, metadata()});
   auto base = load();
