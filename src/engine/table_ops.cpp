@@ -655,9 +655,19 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
   std::string sql = "SELECT _silt_file, CAST(count(*) FILTER (WHERE coalesce((" + predicate +
                     "), false)) AS VARCHAR), CAST(count(*) AS VARCHAR) FROM (" + scan_sql + ") GROUP BY _silt_file";
-  SILT_TRY_ASSIGN(auto counts, session_.connection().query_varchar(sql));
+  auto counts = session_.connection().query_varchar(sql);
+  if (!counts) {
+    // The predicate was checked above, so a damaged data file is the likely cause: exit 1, not 2.
+    const std::string& message = counts.error().message();
+    if (counts.error().code() == ErrorCode::kInvalidArgument && message.find("Parquet") != std::string::npos) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("cannot read the data files of {} at version {}: {}", root, snapshot->version(),
+                                    message.substr(0, message.find("\n\nLINE "))));
+    }
+    return std::move(counts).error();
+  }
   std::map<std::string, std::pair<int64_t, int64_t>> per_file;  // absolute path -> (matched, total)
-  for (const auto& row : counts.rows) {
+  for (const auto& row : counts->rows) {
     per_file[row[0].value_or("")] = {parse_int64(row[1].value_or("0")).value_or(0),
                                      parse_int64(row[2].value_or("0")).value_or(0)};
   }
