@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <filesystem>
 #include <functional>
@@ -23,6 +24,10 @@ namespace silt::engine {
 
 Session::~Session() = default;
 
+namespace {
+void remove_stale_staging_files(const std::string& directory);
+}  // namespace
+
 Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   std::unique_ptr<Session> session(new Session());
   // Every resource setting is explicit, so a run behaves the same on a laptop and in CI.
@@ -40,6 +45,7 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
         (std::filesystem::temp_directory_path(ignored) / ("silt-spill-" + std::to_string(getuid()))).string();
   }
   session->options_ = resolved;
+  remove_stale_staging_files(resolved.temp_directory);
   duckdb::DatabaseOptions db_options;
   db_options.threads = resolved.threads;
   db_options.memory_limit = resolved.memory_limit;
@@ -125,6 +131,19 @@ bool hive_paths_match_log(const delta::Snapshot& snapshot, const delta::Schema& 
     }
   }
   return true;
+}
+
+// Checkpoint staging files of processes that were killed mid-checkpoint: removed after an hour
+// (a live checkpoint write takes seconds).
+void remove_stale_staging_files(const std::string& directory) {
+  std::error_code error;
+  auto horizon = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    const auto& entry = *it;
+    if (entry.path().filename().string().rfind("silt-checkpoint-", 0) != 0) continue;
+    std::error_code ignored;
+    if (entry.last_write_time(ignored) < horizon) std::filesystem::remove(entry.path(), ignored);
+  }
 }
 
 }  // namespace
