@@ -1,6 +1,7 @@
 // Table operations: stage Parquet files with DuckDB's COPY (per-file statistics from RETURN_STATS),
 // turn them into add actions, and commit them with one Delta transaction.
 #include "engine/table_ops.h"
+#include "engine/table_ops_internal.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -22,13 +23,6 @@
 namespace silt::engine {
 
 using nlohmann::json;
-
-struct TableOps::StagedFiles {
-  std::vector<delta::AddFile> adds;
-  std::vector<std::string> absolute_paths;
-  int64_t rows = 0;
-  int64_t bytes = 0;
-};
 
 namespace {
 
@@ -83,7 +77,10 @@ std::optional<json> stat_value(const std::string& text, const delta::DataType& t
   return std::nullopt;
 }
 
-// The remove action for a live file, with the extended metadata Spark writes.
+std::string operation_predicate_json(const std::string& predicate) { return json(predicate).dump(); }
+
+}  // namespace
+
 delta::RemoveFile remove_action(const delta::AddFile& file, int64_t deletion_timestamp) {
   delta::RemoveFile remove;
   remove.path = file.path;
@@ -95,10 +92,6 @@ delta::RemoveFile remove_action(const delta::AddFile& file, int64_t deletion_tim
   remove.stats = file.stats;
   return remove;
 }
-
-std::string operation_predicate_json(const std::string& predicate) { return json(predicate).dump(); }
-
-}  // namespace
 
 Result<std::shared_ptr<const delta::Snapshot>> TableOps::load(const std::string& root, delta::VersionSpec spec) {
   return delta::Snapshot::load(fs_, session_.parquet_io(), root, spec);
@@ -312,11 +305,8 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
   return report;
 }
 
-// Checks a source's columns against the table schema and returns the SELECT that casts them into
-// the table's column order. Missing nullable columns become NULL; unknown columns and unsafe type
-// changes are refused with both types named.
-static Result<std::string> conform_source(duckdb::Connection& connection, const std::string& source,
-                                          const delta::Schema& schema) {
+Result<std::string> conform_source(duckdb::Connection& connection, const std::string& source,
+                                   const delta::Schema& schema) {
   SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE " +
                                                            source + ")"));
   std::map<std::string, std::pair<std::string, std::string>> source_columns;  // lower -> (name, type)

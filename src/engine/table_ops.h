@@ -1,5 +1,5 @@
 // Table operations that combine the Delta protocol with DuckDB: create, write (append, overwrite,
-// replaceWhere), delete by predicate, restore, checkpoint. Every operation stages its data files
+// replaceWhere), merge by key, delete by predicate, restore, checkpoint. Every operation stages its data files
 // first and makes them visible with exactly one commit; a failure leaves the table unchanged.
 #pragma once
 
@@ -35,6 +35,22 @@ struct WriteOptions {
   int64_t target_file_bytes = 256LL << 20;   // rotate data files at about this size
 };
 
+// MERGE by key: source rows whose key matches target rows update them (or delete them), the
+// others are inserted. Keys are table columns; each key may appear once in the source and may not
+// be NULL there.
+struct MergeOptions {
+  std::vector<std::string> keys;
+  // SQL predicate over the source row's columns (unqualified, or qualified as `source.<column>`):
+  // matched target rows of source rows satisfying it are deleted; such source rows are never
+  // inserted.
+  std::optional<std::string> delete_when;
+  bool update_matched = true;      // matched rows are replaced by the source row
+  bool insert_not_matched = true;  // source rows without a match are inserted
+  std::optional<std::string> app_id;  // idempotent merges: txn(appId, version)
+  std::optional<int64_t> app_version;
+  int64_t target_file_bytes = 256LL << 20;
+};
+
 struct OperationReport {
   std::string operation;
   int64_t version = -1;        // committed version; -1 when nothing was committed
@@ -42,7 +58,9 @@ struct OperationReport {
   std::string message;         // for skipped operations: why
   int64_t rows_written = 0;
   int64_t rows_deleted = 0;
-  int64_t rows_copied = 0;     // rows rewritten unchanged by delete
+  int64_t rows_copied = 0;     // rows rewritten unchanged (delete, merge)
+  int64_t rows_inserted = 0;   // merge: source rows without a match
+  int64_t rows_updated = 0;    // merge: matched rows whose values changed
   int64_t files_added = 0;
   int64_t files_removed = 0;
   int64_t bytes_added = 0;
@@ -65,6 +83,13 @@ class TableOps {
 
   Result<OperationReport> create(const std::string& root, const CreateOptions& options);
   Result<OperationReport> write(const std::string& root, const Source& source, const WriteOptions& options);
+  // Rewrites only the files holding keys the merge changes (partition values and statistics of the
+  // key columns skip the others), writes inserted rows to new files, and commits once. Matched
+  // rows identical to their source row are left in place, so repeating a merge commits nothing.
+  // InvalidArgument for duplicate or NULL source keys (naming them), unknown key columns, and
+  // updates or deletes on an append-only table. Without changes, nothing is committed (skipped)
+  // unless an app id must be recorded.
+  Result<OperationReport> merge(const std::string& root, const Source& source, const MergeOptions& options);
   Result<OperationReport> remove_where(const std::string& root, const std::string& predicate);
   Result<OperationReport> restore(const std::string& root, int64_t version);
   Result<OperationReport> checkpoint(const std::string& root);
