@@ -1,4 +1,4 @@
-// `silt table ...`: create, write, delete, history, info, files, restore, checkpoint.
+// `silt table ...`: create, write, delete, history, info, files, restore, checkpoint (merge: its own file).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -11,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
 #include "app/cli/output.h"
+#include "app/cli/report.h"
 #include "base/clock.h"
 #include "base/strings.h"
 #include "delta/snapshot.h"
@@ -21,65 +22,6 @@ namespace silt::app {
 namespace {
 
 using nlohmann::ordered_json;
-
-ordered_json report_json(const engine::OperationReport& report) {
-  ordered_json out;
-  out["operation"] = report.operation;
-  out["version"] = report.version;
-  out["skipped"] = report.skipped;
-  if (!report.message.empty()) out["message"] = report.message;
-  out["rows_written"] = report.rows_written;
-  out["rows_deleted"] = report.rows_deleted;
-  out["rows_copied"] = report.rows_copied;
-  out["files_added"] = report.files_added;
-  out["files_removed"] = report.files_removed;
-  out["bytes_added"] = report.bytes_added;
-  out["commit_attempts"] = report.attempts;
-  out["checkpoint_written"] = report.checkpoint_written;
-  out["duration_ms"] = report.duration_ms;
-  return out;
-}
-
-void print_report(const engine::OperationReport& report, bool as_json) {
-  if (as_json) {
-    std::cout << report_json(report).dump(2) << "\n";
-    return;
-  }
-  if (report.skipped) {
-    std::cout << report.message << " (table at version " << report.version << ")\n";
-    return;
-  }
-  if (report.operation == "CHECKPOINT") {
-    // A checkpoint commits nothing: it summarises an existing version.
-    std::cout << fmt::format("CHECKPOINT: wrote checkpoint of version {} ({} ms)\n", report.version,
-                             report.duration_ms);
-    return;
-  }
-  std::string line = fmt::format("{}: committed version {}", report.operation, report.version);
-  std::vector<std::string> parts;
-  if (report.rows_written) parts.push_back(fmt::format("{} rows written", report.rows_written));
-  if (report.rows_deleted) parts.push_back(fmt::format("{} rows removed", report.rows_deleted));
-  if (report.rows_copied) parts.push_back(fmt::format("{} rows rewritten", report.rows_copied));
-  if (report.files_added || report.files_removed) {
-    parts.push_back(fmt::format("+{} / -{} files", report.files_added, report.files_removed));
-  }
-  if (report.bytes_added) parts.push_back(format_bytes(report.bytes_added));
-  if (report.attempts > 1) parts.push_back(fmt::format("{} commit attempts", report.attempts));
-  if (report.checkpoint_written) parts.push_back("checkpoint written");
-  parts.push_back(fmt::format("{} ms", report.duration_ms));
-  std::cout << line << " (" << join(parts, ", ") << ")\n";
-}
-
-// Runs `body` and converts its result into an exit code.
-template <typename Body>
-std::function<void()> wrap(int* exit_code, CommandContext& context, Body body) {
-  return [exit_code, &context, body]() {
-    context.begin();
-    Status status = body();
-    // Table commands wrap the user's text (--where, --query, inputs) in SQL of their own.
-    *exit_code = status.ok() ? kExitOk : report_error(Error(status.code(), without_sql_excerpt(status.message())));
-  };
-}
 
 Result<delta::VersionSpec> version_spec(const std::optional<int64_t>& version, const std::string& as_of) {
   delta::VersionSpec spec;
@@ -436,6 +378,8 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       return Status();
     }));
   }
+
+  register_table_merge_command(*table, context, exit_code);
 }
 
 }  // namespace silt::app

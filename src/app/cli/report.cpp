@@ -1,0 +1,76 @@
+// Operation reports for people (one line) and scripts (JSON with every counter).
+#include "app/cli/report.h"
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/strings.h"
+
+namespace silt::app {
+
+namespace {
+
+nlohmann::ordered_json report_json(const engine::OperationReport& report) {
+  nlohmann::ordered_json out;
+  out["operation"] = report.operation;
+  out["version"] = report.version;
+  out["skipped"] = report.skipped;
+  if (!report.message.empty()) out["message"] = report.message;
+  out["rows_written"] = report.rows_written;
+  out["rows_deleted"] = report.rows_deleted;
+  out["rows_copied"] = report.rows_copied;
+  out["rows_inserted"] = report.rows_inserted;
+  out["rows_updated"] = report.rows_updated;
+  out["files_added"] = report.files_added;
+  out["files_removed"] = report.files_removed;
+  out["bytes_added"] = report.bytes_added;
+  out["commit_attempts"] = report.attempts;
+  out["checkpoint_written"] = report.checkpoint_written;
+  out["duration_ms"] = report.duration_ms;
+  return out;
+}
+
+}  // namespace
+
+void print_report(const engine::OperationReport& report, bool as_json) {
+  if (as_json) {
+    std::cout << report_json(report).dump(2) << "\n";
+    return;
+  }
+  if (report.skipped) {
+    std::cout << report.message << " (table at version " << report.version << ")\n";
+    return;
+  }
+  if (report.operation == "CHECKPOINT") {
+    // A checkpoint commits nothing: it summarises an existing version.
+    std::cout << fmt::format("CHECKPOINT: wrote checkpoint of version {} ({} ms)\n", report.version,
+                             report.duration_ms);
+    return;
+  }
+  std::string line = fmt::format("{}: committed version {}", report.operation, report.version);
+  std::vector<std::string> parts;
+  if (report.operation == "MERGE") {
+    // Every merge outcome, zeros included: "0 updated" is an answer too.
+    parts.push_back(fmt::format("{} inserted, {} updated, {} deleted", report.rows_inserted, report.rows_updated,
+                                report.rows_deleted));
+  } else {
+    if (report.rows_written) parts.push_back(fmt::format("{} rows written", report.rows_written));
+    if (report.rows_deleted) parts.push_back(fmt::format("{} rows removed", report.rows_deleted));
+  }
+  if (report.rows_copied) parts.push_back(fmt::format("{} rows rewritten", report.rows_copied));
+  if (report.files_added || report.files_removed) {
+    parts.push_back(fmt::format("+{} / -{} files", report.files_added, report.files_removed));
+  }
+  if (report.bytes_added) parts.push_back(format_bytes(report.bytes_added));
+  if (report.attempts > 1) parts.push_back(fmt::format("{} commit attempts", report.attempts));
+  if (report.checkpoint_written) parts.push_back("checkpoint written");
+  parts.push_back(fmt::format("{} ms", report.duration_ms));
+  std::cout << line << " (" << join(parts, ", ") << ")\n";
+}
+
+}  // namespace silt::app

@@ -1,0 +1,71 @@
+// `silt table merge`: upsert rows from files or a query into a table by key (TableOps::merge).
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/cli/commands.h"
+#include "app/cli/context.h"
+#include "app/cli/report.h"
+#include "engine/table_ops.h"
+
+namespace silt::app {
+
+void register_table_merge_command(CLI::App& table, CommandContext& context, int* exit_code) {
+  auto* cmd = table.add_subcommand("merge", "update, delete and insert rows by key from files or a query");
+  struct Args {
+    std::string path, input, query, format, delete_when, app_id;
+    std::vector<std::string> keys;
+    std::optional<int64_t> app_version;
+    bool no_update = false;
+    bool no_insert = false;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("path", args->path, "table location")->required();
+  auto* input = cmd->add_option("--input", args->input, "input files (glob): csv, json, parquet");
+  auto* query = cmd->add_option("--query", args->query, "a SELECT producing the rows");
+  input->excludes(query);
+  cmd->add_option("--format", args->format, "input format when the extension does not tell")
+      ->check(CLI::IsMember({"csv", "json", "parquet"}));
+  cmd->add_option("--key", args->keys, "key columns matching input rows to table rows, e.g. order_id or a,b")
+      ->delimiter(',')
+      ->required();
+  cmd->add_option("--delete-when", args->delete_when,
+                  "SQL predicate over the input row (columns unqualified or as source.<column>): matched rows are "
+                  "deleted");
+  cmd->add_flag("--no-update", args->no_update, "leave matched rows as they are");
+  cmd->add_flag("--no-insert", args->no_insert, "do not insert input rows without a match");
+  cmd->add_option("--app-id", args->app_id, "application id for idempotent merges");
+  cmd->add_option("--app-version", args->app_version,
+                  "application version; merges at or below the recorded one are skipped");
+  cmd->add_flag("--json", args->json, "print the result as JSON");
+  cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
+    if (args->input.empty() && args->query.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, "give the rows to merge with --input <glob> or --query <sql>");
+    }
+    if (args->app_id.empty() != !args->app_version.has_value()) {
+      return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
+    }
+    SILT_TRY_ASSIGN(auto* session, context.session());
+    engine::TableOps ops(*session, context.fs());
+    engine::Source source;
+    if (!args->query.empty()) source.query = args->query;
+    if (!args->input.empty()) source.input_glob = args->input;
+    source.format = args->format;
+    engine::MergeOptions options;
+    options.keys = args->keys;
+    if (!args->delete_when.empty()) options.delete_when = args->delete_when;
+    options.update_matched = !args->no_update;
+    options.insert_not_matched = !args->no_insert;
+    if (!args->app_id.empty()) options.app_id = args->app_id;
+    options.app_version = args->app_version;
+    SILT_TRY_ASSIGN(auto report, ops.merge(context.table_location(args->path), source, options));
+    print_report(report, args->json);
+    return Status();
+  }));
+}
+
+}  // namespace silt::app
