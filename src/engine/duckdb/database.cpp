@@ -384,10 +384,28 @@ int64_t ChunkView::int64_at(size_t column, size_t row) const {
 bool ChunkView::bool_at(size_t column, size_t row) const { return static_cast<bool*>(columns_[column].data)[row]; }
 
 Status Connection::for_each_chunk(const std::string& sql, const std::function<Status(const ChunkView&)>& consume) {
-  ResultOwner result;
-  if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
-    return query_error(result.get(), sql);
+  // A streaming result: chunks are produced as they are fetched, so the whole result is never
+  // held in memory next to what the consumer builds from it.
+  duckdb_prepared_statement prepared = nullptr;
+  if (duckdb_prepare(impl_->connection, sql.c_str(), &prepared) == DuckDBError) {
+    const char* error = duckdb_prepare_error(prepared);
+    std::string message = error ? error : "cannot prepare the query";
+    duckdb_destroy_prepare(&prepared);
+    return make_error(ErrorCode::kInvalidArgument, message);
   }
+  duckdb_pending_result pending = nullptr;
+  duckdb_state state = duckdb_pending_prepared_streaming(prepared, &pending);
+  duckdb_destroy_prepare(&prepared);
+  if (state == DuckDBError) {
+    const char* error = duckdb_pending_error(pending);
+    std::string message = error ? error : "cannot start the query";
+    duckdb_destroy_pending(&pending);
+    return make_error(ErrorCode::kInvalidArgument, message);
+  }
+  ResultOwner result;
+  state = duckdb_execute_pending(pending, result.get());
+  duckdb_destroy_pending(&pending);
+  if (state == DuckDBError) return query_error(result.get(), sql);
   idx_t columns = duckdb_column_count(result.get());
   std::vector<duckdb_type> types;
   for (idx_t c = 0; c < columns; ++c) {
@@ -414,6 +432,9 @@ Status Connection::for_each_chunk(const std::string& sql, const std::function<St
     }
     SILT_TRY(consume(view));
   }
+  // A streaming query that fails midway ends the stream: report its error.
+  const char* error = duckdb_result_error(result.get());
+  if (error && *error) return query_error(result.get(), sql);
   return Status();
 }
 
