@@ -476,19 +476,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
   txn.set_metric("numTargetFilesRemoved", static_cast<int64_t>(rewritten.size()));
   txn.set_metric("numTargetBytesAdded", staged.bytes);
   txn.set_metric("numOutputRows", staged.rows);
-  auto committed = txn.commit();
-  if (!committed) {
-    discard(root, staged);
-    return std::move(committed).error();
-  }
-  report.version = committed->version;
-  report.attempts = committed->attempts;
-  report.checkpoint_written = committed->checkpoint_written;
-  report.files_added = static_cast<int64_t>(staged.adds.size());
-  report.files_removed = static_cast<int64_t>(rewritten.size());
-  report.bytes_added = staged.bytes;
-  report.duration_ms = (monotonic_ns() - started) / 1000000;
-  return report;
+  return commit_staged(txn, root, staged, std::move(report), static_cast<int64_t>(rewritten.size()), started);
 }
 
 }  // namespace silt::engine

@@ -243,6 +243,24 @@ void TableOps::discard(const std::string& root, const StagedFiles& staged) {
   for (const auto& path : staged.absolute_paths) (void)fs_.remove(path);
 }
 
+Result<OperationReport> TableOps::commit_staged(delta::Transaction& txn, const std::string& root,
+                                                const StagedFiles& staged, OperationReport report,
+                                                int64_t files_removed, int64_t started_ns) {
+  auto committed = txn.commit();
+  if (!committed) {
+    discard(root, staged);
+    return std::move(committed).error();
+  }
+  report.version = committed->version;
+  report.attempts = committed->attempts;
+  report.checkpoint_written = committed->checkpoint_written;
+  report.files_added = static_cast<int64_t>(staged.adds.size());
+  report.files_removed = files_removed;
+  report.bytes_added = staged.bytes;
+  report.duration_ms = (monotonic_ns() - started_ns) / 1000000;
+  return report;
+}
+
 Result<OperationReport> TableOps::create(const std::string& root, const CreateOptions& options) {
   int64_t started = monotonic_ns();
   auto existing = delta::list_log(fs_, root);
@@ -605,21 +623,9 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   txn.set_metric("numOutputRows", staged->rows);
   txn.set_metric("numOutputBytes", staged->bytes);
   if (!replaced.empty()) txn.set_metric("numRemovedFiles", static_cast<int64_t>(replaced.size()));
-  auto committed = txn.commit();
-  if (!committed) {
-    discard(root, *staged);
-    return std::move(committed).error();
-  }
-  report.version = committed->version;
-  report.attempts = committed->attempts;
-  report.checkpoint_written = committed->checkpoint_written;
   report.rows_written = staged->rows;
   report.rows_deleted = removed_rows;
-  report.files_added = static_cast<int64_t>(staged->adds.size());
-  report.files_removed = static_cast<int64_t>(replaced.size());
-  report.bytes_added = staged->bytes;
-  report.duration_ms = (monotonic_ns() - started) / 1000000;
-  return report;
+  return commit_staged(txn, root, *staged, std::move(report), static_cast<int64_t>(replaced.size()), started);
 }
 
 Result<OperationReport> TableOps::remove_where(const std::string& root, const std::string& predicate) {
@@ -708,21 +714,9 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   txn.set_metric("numCopiedRows", copied);
   txn.set_metric("numRemovedFiles", static_cast<int64_t>(removed.size()));
   txn.set_metric("numAddedFiles", static_cast<int64_t>(staged.adds.size()));
-  auto committed = txn.commit();
-  if (!committed) {
-    discard(root, staged);
-    return std::move(committed).error();
-  }
-  report.version = committed->version;
-  report.attempts = committed->attempts;
-  report.checkpoint_written = committed->checkpoint_written;
   report.rows_deleted = deleted;
   report.rows_copied = copied;
-  report.files_added = static_cast<int64_t>(staged.adds.size());
-  report.files_removed = static_cast<int64_t>(removed.size());
-  report.bytes_added = staged.bytes;
-  report.duration_ms = (monotonic_ns() - started) / 1000000;
-  return report;
+  return commit_staged(txn, root, staged, std::move(report), static_cast<int64_t>(removed.size()), started);
 }
 
 Result<OperationReport> TableOps::restore(const std::string& root, int64_t version) {

@@ -14,6 +14,10 @@
 #include "engine/session.h"
 #include "storage/file_system.h"
 
+namespace silt::delta {
+class Transaction;
+}  // namespace silt::delta
+
 namespace silt::engine {
 
 struct CreateOptions {
@@ -108,6 +112,10 @@ class TableOps {
   Result<StagedFiles> stage(const std::string& root, const std::string& select_sql, const delta::Schema& schema,
                             const std::vector<std::string>& partition_columns, int64_t target_file_bytes);
   void discard(const std::string& root, const StagedFiles& staged);
+  // Commits `txn` (whose actions include `staged`), deleting the staged files if the commit fails,
+  // and completes `report` with the commit's version, attempts and file counts.
+  Result<OperationReport> commit_staged(delta::Transaction& txn, const std::string& root, const StagedFiles& staged,
+                                        OperationReport report, int64_t files_removed, int64_t started_ns);
   Result<std::vector<size_t>> files_matching_partition_predicate(const delta::Snapshot& snapshot,
                                                                  const std::string& predicate);
   Status check_columns_in_predicate(const delta::Schema& schema, const std::string& predicate,

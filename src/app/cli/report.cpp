@@ -73,4 +73,24 @@ void print_report(const engine::OperationReport& report, bool as_json) {
   std::cout << line << " (" << join(parts, ", ") << ")\n";
 }
 
+Result<engine::Source> source_from_flags(const std::string& input, const std::string& query, const std::string& format,
+                                         const char* verb) {
+  if (input.empty() && query.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("give the rows to {} with --input <glob> or --query <sql>", verb));
+  }
+  engine::Source source;
+  if (!query.empty()) source.query = query;
+  if (!input.empty()) source.input_glob = input;
+  source.format = format;
+  return source;
+}
+
+Status check_app_flags(const std::string& app_id, const std::optional<int64_t>& app_version) {
+  if (app_id.empty() != !app_version.has_value()) {
+    return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
+  }
+  return Status();
+}
+
 }  // namespace silt::app

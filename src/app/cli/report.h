@@ -3,12 +3,21 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "app/cli/context.h"
 #include "base/status.h"
 #include "engine/table_ops.h"
 
 namespace silt::app {
+
+// The rows of a write or merge from --input/--query/--format; InvalidArgument when neither is given
+// (`verb` completes "give the rows to <verb> with ...").
+Result<engine::Source> source_from_flags(const std::string& input, const std::string& query, const std::string& format,
+                                         const char* verb);
+// --app-id and --app-version go together.
+Status check_app_flags(const std::string& app_id, const std::optional<int64_t>& app_version);
 
 // "<OPERATION>: committed version N (...)", the skip message, or the report as JSON (--json).
 void print_report(const engine::OperationReport& report, bool as_json);

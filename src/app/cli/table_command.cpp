@@ -141,21 +141,13 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("--app-version", args->app_version, "application version; writes at or below the recorded one are skipped");
     cmd->add_flag("--json", args->json, "print the result as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
-      if (args->input.empty() && args->query.empty()) {
-        return make_error(ErrorCode::kInvalidArgument, "give the rows to write with --input <glob> or --query <sql>");
-      }
+      SILT_TRY_ASSIGN(auto source, source_from_flags(args->input, args->query, args->format, "write"));
       if (!args->replace_where.empty() && args->mode != "overwrite") {
         return make_error(ErrorCode::kInvalidArgument, "--replace-where needs --mode overwrite");
       }
-      if (args->app_id.empty() != !args->app_version.has_value()) {
-        return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
-      }
+      SILT_TRY(check_app_flags(args->app_id, args->app_version));
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
-      engine::Source source;
-      if (!args->query.empty()) source.query = args->query;
-      if (!args->input.empty()) source.input_glob = args->input;
-      source.format = args->format;
       engine::WriteOptions options;
       options.mode = args->mode == "overwrite" ? engine::WriteMode::kOverwrite : engine::WriteMode::kAppend;
       if (!args->replace_where.empty()) options.replace_where = args->replace_where;

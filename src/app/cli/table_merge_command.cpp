@@ -43,18 +43,10 @@ void register_table_merge_command(CLI::App& table, CommandContext& context, int*
                   "application version; merges at or below the recorded one are skipped");
   cmd->add_flag("--json", args->json, "print the result as JSON");
   cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
-    if (args->input.empty() && args->query.empty()) {
-      return make_error(ErrorCode::kInvalidArgument, "give the rows to merge with --input <glob> or --query <sql>");
-    }
-    if (args->app_id.empty() != !args->app_version.has_value()) {
-      return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
-    }
+    SILT_TRY_ASSIGN(auto source, source_from_flags(args->input, args->query, args->format, "merge"));
+    SILT_TRY(check_app_flags(args->app_id, args->app_version));
     SILT_TRY_ASSIGN(auto* session, context.session());
     engine::TableOps ops(*session, context.fs());
-    engine::Source source;
-    if (!args->query.empty()) source.query = args->query;
-    if (!args->input.empty()) source.input_glob = args->input;
-    source.format = args->format;
     engine::MergeOptions options;
     options.keys = args->keys;
     if (!args->delete_when.empty()) options.delete_when = args->delete_when;
