@@ -1,0 +1,568 @@
+// Parses silt.yaml with yaml-cpp and validates it into a ProjectConfig, collecting every problem as a
+// Diagnostic. The only file that includes yaml-cpp; no yaml-cpp exception leaves it.
+#include "pipeline/project/project_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+
+namespace silt::pipeline {
+
+int edit_distance(const std::string& a, const std::string& b) {
+  const size_t n = a.size(), m = b.size();
+  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1, 0));
+  for (size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i);
+  for (size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j);
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
+namespace {
+
+constexpr const char* kProjectFile = "silt.yaml";
+
+const std::vector<std::string> kTopKeys = {"name", "storage", "default_env", "engine", "vars",
+                                           "environments", "sources", "models"};
+const std::vector<std::string> kEngineKeys = {"threads", "memory_limit", "temp_directory"};
+const std::vector<std::string> kSourceKeys = {"name", "format", "path", "options"};
+const std::vector<std::string> kEnvironmentKeys = {"storage", "vars", "engine"};
+const std::vector<std::string> kFormats = {"csv", "json", "parquet"};
+
+std::string quoted_list(const std::vector<std::string>& names) { return join(names, ", "); }
+
+// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  int best_distance = 0;
+  for (const auto& candidate : candidates) {
+    const int distance = edit_distance(to_lower(word), candidate);
+    const int limit = std::max<int>(1, static_cast<int>(candidate.size()) / 3);
+    if (distance <= limit && (!best || distance < best_distance)) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+bool is_identifier(const std::string& text) {
+  if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// "512MB", "4 GB", "1.5GiB": a number and a unit DuckDB's memory_limit accepts.
+bool is_memory_size(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return false;
+  if (i < text.size() && text[i] == '.') {
+    const size_t start = ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start) return false;
+  }
+  while (i < text.size() && text[i] == ' ') ++i;
+  static const std::vector<std::string> kUnits = {"b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib"};
+  const std::string unit = to_lower(text.substr(i));
+  return std::find(kUnits.begin(), kUnits.end(), unit) != kUnits.end();
+}
+
+std::string node_kind(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Undefined: return "nothing";
+  }
+  return "nothing";
+}
+
+class Loader {
+ public:
+  explicit Loader(std::string project_dir) : project_dir_(std::move(project_dir)) {}
+
+  std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+
+  // Fills config from the parsed document; every problem becomes a diagnostic.
+  void load(const YAML::Node& root, const std::string& requested_environment, ProjectConfig& config) {
+    config.project_dir = project_dir_;
+    if (!root.IsMap()) {
+      if (root.IsNull() || !root.IsDefined()) {
+        add(1, 1, "the project file is empty (it needs at least 'name' and 'storage')");
+      } else {
+        error(root, fmt::format("expected a mapping of project settings, got {}", node_kind(root)));
+      }
+      return;
+    }
+    check_keys(root, kTopKeys, "");
+
+    if (auto name = required_string(root, "name", "", "name")) config.name = *name;
+    if (auto storage = required_string(root, "storage", "", "storage_root")) config.storage_root = resolve(*storage);
+
+    if (const YAML::Node engine = root["engine"]) {
+      EnvironmentConfig overrides;
+      read_engine(engine, "engine", "engine.", overrides);
+      if (overrides.threads) config.engine.threads = *overrides.threads;
+      if (overrides.memory_limit) config.engine.memory_limit = *overrides.memory_limit;
+      if (overrides.temp_directory) config.engine.temp_directory = *overrides.temp_directory;
+    }
+    if (const YAML::Node vars = root["vars"]) read_vars(vars, "vars", "vars.", config.vars);
+    if (const YAML::Node sources = root["sources"]) read_sources(sources, config.sources);
+    if (const YAML::Node models = root["models"]) {
+      read_models(models, config.model_paths);
+    } else {
+      config.model_paths.push_back(resolve("models"));
+    }
+    if (const YAML::Node environments = root["environments"]) read_environments(environments, config.environments);
+
+    select_environment(root, requested_environment, config);
+  }
+
+  void add(int line, int column, std::string message) {
+    diagnostics_.push_back(Diagnostic{kProjectFile, line, column, std::move(message)});
+  }
+
+  void error(const YAML::Node& at, std::string message) {
+    const YAML::Mark mark = at.Mark();
+    if (mark.line < 0) {
+      add(0, 0, std::move(message));
+    } else {
+      add(mark.line + 1, mark.column + 1, std::move(message));
+    }
+  }
+
+ private:
+  // Unknown and duplicate keys of a mapping; `where` is "" at the top level or " in engine" etc.
+  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& where) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& entry : map) {
+      const YAML::Node& key = entry.first;
+      if (!key.IsScalar()) {
+        error(key, fmt::format("keys must be names{}, got {}", where, node_kind(key)));
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      auto [it, inserted] = seen.emplace(name, key.Mark());
+      if (!inserted) {
+        error(key, fmt::format("duplicate key '{}'{} (first at line {})", name, where, it->second.line + 1));
+        continue;
+      }
+      if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
+      if (auto suggestion = closest(name, allowed)) {
+        error(key, fmt::format("unknown key '{}'{} (did you mean '{}'?)", name, where, *suggestion));
+      } else {
+        error(key, fmt::format("unknown key '{}'{} (expected one of: {})", name, where, quoted_list(allowed)));
+      }
+    }
+  }
+
+  // Replaces ${VAR} and ${VAR:-default}; "$${" is a literal "${". Sets *from_environment when any
+  // part of the result came from the process environment (so the value is treated as a secret).
+  std::optional<std::string> substitute(const YAML::Node& at, const std::string& text, bool* from_environment) {
+    std::string out;
+    bool ok = true;
+    size_t i = 0;
+    while (i < text.size()) {
+      if (text.compare(i, 3, "$${") == 0) {
+        out += "${";
+        i += 3;
+        continue;
+      }
+      if (text.compare(i, 2, "${") != 0) {
+        out += text[i++];
+        continue;
+      }
+      const size_t close = text.find('}', i + 2);
+      if (close == std::string::npos) {
+        error(at, fmt::format("unterminated '${{' in '{}' (write '$${{' for a literal '${{')", text));
+        return std::nullopt;
+      }
+      const std::string inner = text.substr(i + 2, close - i - 2);
+      const size_t separator = inner.find(":-");
+      const std::string variable = separator == std::string::npos ? inner : inner.substr(0, separator);
+      i = close + 1;
+      if (!is_identifier(variable)) {
+        error(at, fmt::format("invalid environment variable name '{}' in '${{{}}}'", variable, inner));
+        ok = false;
+        continue;
+      }
+      const char* value = std::getenv(variable.c_str());
+      if (separator != std::string::npos) {
+        if (value != nullptr && *value != '\0') {
+          out += value;
+          *from_environment = true;
+        } else {
+          out += inner.substr(separator + 2);
+        }
+      } else if (value != nullptr) {
+        out += value;
+        *from_environment = true;
+      } else {
+        error(at, fmt::format("environment variable '{}' is not set (set it, or write ${{{}:-default}})",
+                              variable, variable));
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  // A scalar value after substitution; `what` names it in messages, `field` is its secret path.
+  std::optional<std::string> string_value(const YAML::Node& node, const std::string& what, const std::string& field) {
+    if (!node.IsScalar()) {
+      error(node, fmt::format("'{}' must be a string, got {}", what, node_kind(node)));
+      return std::nullopt;
+    }
+    bool from_environment = false;
+    auto value = substitute(node, node.Scalar(), &from_environment);
+    if (value && from_environment) secrets_.insert(field);
+    return value;
+  }
+
+  std::optional<std::string> required_string(const YAML::Node& map, const std::string& key, const std::string& where,
+                                             const std::string& field) {
+    const YAML::Node node = map[key];
+    if (!node) {
+      error(map, fmt::format("missing required key '{}'{}", key, where));
+      return std::nullopt;
+    }
+    auto value = string_value(node, key, field);
+    if (value && value->empty()) {
+      error(node, fmt::format("'{}'{} must not be empty", key, where));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  bool expect_map(const YAML::Node& node, const std::string& what) {
+    if (node.IsMap()) return true;
+    error(node, fmt::format("'{}' must be a mapping, got {}", what, node_kind(node)));
+    return false;
+  }
+
+  void read_engine(const YAML::Node& engine, const std::string& what, const std::string& field_prefix,
+                   EnvironmentConfig& out) {
+    if (engine.IsNull()) return;
+    if (!expect_map(engine, what)) return;
+    check_keys(engine, kEngineKeys, " in " + what);
+    if (const YAML::Node threads = engine["threads"]) {
+      if (auto text = string_value(threads, "threads", field_prefix + "threads")) {
+        auto number = parse_int64(trim(*text));
+        if (!number || *number < 1 || *number > 4096) {
+          error(threads, fmt::format("'threads' must be a whole number from 1 to 4096, got '{}'", *text));
+        } else {
+          out.threads = static_cast<int>(*number);
+        }
+      }
+    }
+    if (const YAML::Node limit = engine["memory_limit"]) {
+      if (auto text = string_value(limit, "memory_limit", field_prefix + "memory_limit")) {
+        if (!is_memory_size(*text)) {
+          error(limit, fmt::format("invalid memory_limit '{}' (expected a size such as 512MB or 4GB)", *text));
+        } else {
+          out.memory_limit = *text;
+        }
+      }
+    }
+    if (const YAML::Node temp = engine["temp_directory"]) {
+      if (auto text = string_value(temp, "temp_directory", field_prefix + "temp_directory")) {
+        out.temp_directory = resolve(*text);
+      }
+    }
+  }
+
+  void read_vars(const YAML::Node& vars, const std::string& what, const std::string& field_prefix,
+                 std::map<std::string, std::string>& out) {
+    if (vars.IsNull()) return;
+    if (!expect_map(vars, what)) return;
+    check_keys_unique(vars, " in " + what);
+    for (const auto& entry : vars) {
+      if (!entry.first.IsScalar()) continue;
+      const std::string& key = entry.first.Scalar();
+      if (!is_identifier(key)) {
+        error(entry.first, fmt::format("invalid variable name '{}' (use letters, digits and underscores)", key));
+        continue;
+      }
+      if (auto value = string_value(entry.second, key, field_prefix + key)) out.emplace(key, *value);
+    }
+  }
+
+  // Keys of free-form mappings (vars, options, environments): only duplicates and non-scalar keys.
+  void check_keys_unique(const YAML::Node& map, const std::string& where) {
+    std::map<std::string, YAML::Mark> seen;
+    for (const auto& entry : map) {
+      if (!entry.first.IsScalar()) {
+        error(entry.first, fmt::format("keys must be names{}, got {}", where, node_kind(entry.first)));
+        continue;
+      }
+      auto [it, inserted] = seen.emplace(entry.first.Scalar(), entry.first.Mark());
+      if (!inserted) {
+        error(entry.first, fmt::format("duplicate key '{}'{} (first at line {})", entry.first.Scalar(), where,
+                                       it->second.line + 1));
+      }
+    }
+  }
+
+  void read_sources(const YAML::Node& sources, std::vector<SourceConfig>& out) {
+    if (sources.IsNull()) return;
+    if (!sources.IsSequence()) {
+      error(sources, fmt::format("'sources' must be a list, got {}", node_kind(sources)));
+      return;
+    }
+    std::map<std::string, int> first_line;
+    int index = 0;
+    for (const auto& node : sources) {
+      ++index;
+      if (!node.IsMap()) {
+        error(node, fmt::format("source #{} must be a mapping with name, format and path, got {}", index,
+                                node_kind(node)));
+        continue;
+      }
+      SourceConfig source;
+      bool ok = true;
+      const YAML::Node name_node = node["name"];
+      std::string label = fmt::format("source #{}", index);
+      if (!name_node) {
+        error(node, fmt::format("missing required key 'name' in {}", label));
+        ok = false;
+      } else if (auto name = string_value(name_node, "name", "")) {
+        if (!is_identifier(*name)) {
+          error(name_node, fmt::format("invalid source name '{}' (use letters, digits and underscores)", *name));
+          ok = false;
+        } else {
+          source.name = *name;
+          label = fmt::format("source '{}'", *name);
+          auto [it, inserted] = first_line.emplace(*name, name_node.Mark().line + 1);
+          if (!inserted) {
+            error(name_node, fmt::format("duplicate source '{}' (first defined at line {})", *name, it->second));
+            ok = false;
+          }
+        }
+      } else {
+        ok = false;
+      }
+      check_keys(node, kSourceKeys, " in " + label);
+      const std::string field_prefix = "sources." + source.name + ".";
+
+      if (const YAML::Node format = node["format"]) {
+        if (auto text = string_value(format, "format", field_prefix + "format")) {
+          const std::string lower = to_lower(*text);
+          if (lower == "csv") source.format = SourceFormat::kCsv;
+          else if (lower == "json") source.format = SourceFormat::kJson;
+          else if (lower == "parquet") source.format = SourceFormat::kParquet;
+          else {
+            error(format, fmt::format("unknown format '{}' in {} (expected one of: {})", *text, label,
+                                      quoted_list(kFormats)));
+            ok = false;
+          }
+        } else {
+          ok = false;
+        }
+      } else {
+        error(node, fmt::format("missing required key 'format' in {} (expected one of: {})", label,
+                                quoted_list(kFormats)));
+        ok = false;
+      }
+      if (auto path = required_string(node, "path", " in " + label, field_prefix + "path")) {
+        source.path = resolve(*path);
+      } else {
+        ok = false;
+      }
+      if (const YAML::Node options = node["options"]) {
+        if (!options.IsNull() && expect_map(options, "options")) {
+          check_keys_unique(options, " in options of " + label);
+          for (const auto& entry : options) {
+            if (!entry.first.IsScalar()) continue;
+            const std::string& key = entry.first.Scalar();
+            if (auto value = string_value(entry.second, key, field_prefix + "options." + key)) {
+              source.options.emplace(key, *value);
+            }
+          }
+        }
+      }
+      if (ok) out.push_back(std::move(source));
+    }
+  }
+
+  void read_models(const YAML::Node& models, std::vector<std::string>& out) {
+    if (models.IsScalar()) {
+      if (auto path = string_value(models, "models", "model_paths.0")) out.push_back(resolve(*path));
+      return;
+    }
+    if (!models.IsSequence()) {
+      error(models, fmt::format("'models' must be a directory or a list of directories, got {}", node_kind(models)));
+      return;
+    }
+    for (const auto& node : models) {
+      const std::string field = fmt::format("model_paths.{}", out.size());
+      if (auto path = string_value(node, "models", field)) out.push_back(resolve(*path));
+    }
+  }
+
+  void read_environments(const YAML::Node& environments, std::map<std::string, EnvironmentConfig>& out) {
+    if (environments.IsNull()) return;
+    if (!expect_map(environments, "environments")) return;
+    check_keys_unique(environments, " in environments");
+    for (const auto& entry : environments) {
+      if (!entry.first.IsScalar()) continue;
+      const std::string& name = entry.first.Scalar();
+      if (out.count(name)) continue;  // duplicate, reported above
+      const YAML::Node& body = entry.second;
+      EnvironmentConfig environment;
+      const std::string prefix = "environments." + name + ".";
+      const std::string what = "environment '" + name + "'";
+      if (!body.IsNull() && expect_map(body, "environments." + name)) {
+        check_keys(body, kEnvironmentKeys, " in " + what);
+        if (const YAML::Node storage = body["storage"]) {
+          if (auto text = string_value(storage, "storage", prefix + "storage_root")) {
+            environment.storage_root = resolve(*text);
+          }
+        }
+        if (const YAML::Node vars = body["vars"]) read_vars(vars, "environments." + name + ".vars", prefix + "vars.", environment.vars);
+        if (const YAML::Node engine = body["engine"]) read_engine(engine, "environments." + name + ".engine", prefix + "engine.", environment);
+      }
+      out.emplace(name, std::move(environment));
+    }
+  }
+
+  std::string available(const std::map<std::string, EnvironmentConfig>& environments) {
+    if (environments.empty()) return "the project defines no environments";
+    std::vector<std::string> names;
+    for (const auto& [name, environment] : environments) names.push_back(name);
+    return "available: " + join(names, ", ");
+  }
+
+  void select_environment(const YAML::Node& root, const std::string& requested, ProjectConfig& config) {
+    std::string chosen = requested;
+    std::string origin;
+    if (chosen.empty()) {
+      const char* from_env = std::getenv("SILT_ENV");
+      if (from_env != nullptr && *from_env != '\0') {
+        chosen = from_env;
+        origin = " from SILT_ENV";
+      }
+    }
+    const YAML::Node default_env = root["default_env"];
+    if (default_env) {
+      auto text = string_value(default_env, "default_env", "default_env");
+      if (text && !config.environments.count(*text)) {
+        error(default_env, fmt::format("unknown default_env '{}' ({})", *text, available(config.environments)));
+        text.reset();
+      }
+      if (chosen.empty() && text) chosen = *text;
+    }
+    if (chosen.empty()) return;
+    auto it = config.environments.find(chosen);
+    if (it == config.environments.end()) {
+      add(0, 0, fmt::format("unknown environment '{}'{} ({})", chosen, origin, available(config.environments)));
+      return;
+    }
+    config.environment = chosen;
+    const EnvironmentConfig& overrides = it->second;
+    const std::string prefix = "environments." + chosen + ".";
+    auto inherit_secret = [&](const std::string& from, const std::string& to) {
+      if (secrets_.count(prefix + from)) secrets_.insert(to);
+      else secrets_.erase(to);
+    };
+    if (overrides.storage_root) {
+      config.storage_root = *overrides.storage_root;
+      inherit_secret("storage_root", "storage_root");
+    }
+    if (overrides.threads) config.engine.threads = *overrides.threads;
+    if (overrides.memory_limit) {
+      config.engine.memory_limit = *overrides.memory_limit;
+      inherit_secret("engine.memory_limit", "engine.memory_limit");
+    }
+    if (overrides.temp_directory) {
+      config.engine.temp_directory = *overrides.temp_directory;
+      inherit_secret("engine.temp_directory", "engine.temp_directory");
+    }
+    for (const auto& [key, value] : overrides.vars) {
+      config.vars[key] = value;
+      inherit_secret("vars." + key, "vars." + key);
+    }
+  }
+
+ public:
+  std::set<std::string> take_secrets() { return std::move(secrets_); }
+
+ private:
+  // Relative paths are relative to the project directory; URIs (scheme://) are kept as written.
+  std::string resolve(const std::string& path) const {
+    if (path.find("://") != std::string::npos) return path;
+    std::filesystem::path p(path);
+    if (p.is_absolute()) return p.lexically_normal().string();
+    return (std::filesystem::path(project_dir_) / p).lexically_normal().string();
+  }
+
+  std::string project_dir_;
+  std::vector<Diagnostic> diagnostics_;
+  std::set<std::string> secrets_;
+};
+
+}  // namespace
+
+Result<ProjectConfig> load_project(const std::string& project_dir, const std::string& environment,
+                                   std::vector<Diagnostic>* diagnostics) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(project_dir, ec);
+  if (ec) dir = project_dir;
+  dir = dir.lexically_normal();
+  std::string dir_text = dir.string();
+  if (dir_text.size() > 1 && dir_text.back() == '/') dir_text.pop_back();
+  const std::string file_path = (dir / kProjectFile).string();
+
+  Loader loader(dir_text);
+  ProjectConfig config;
+  std::ifstream in(file_path, std::ios::binary);
+  if (!in) {
+    loader.add(0, 0, fmt::format("cannot read {} (a project directory needs a {})", file_path, kProjectFile));
+  } else {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    try {
+      const YAML::Node root = YAML::Load(buffer.str());
+      loader.load(root, environment, config);
+    } catch (const YAML::ParserException& e) {
+      loader.add(e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
+    } catch (const YAML::Exception& e) {
+      if (e.mark.line >= 0) {
+        loader.add(e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
+      } else {
+        loader.add(0, 0, "invalid YAML: " + e.msg);
+      }
+    } catch (const std::exception& e) {
+      loader.add(0, 0, std::string("cannot load the project file: ") + e.what());
+    }
+  }
+  config.secret_fields = loader.take_secrets();
+
+  auto& found = loader.diagnostics();
+  std::stable_sort(found.begin(), found.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+  });
+  if (found.empty()) return config;
+  const std::string summary = fmt::format("{}: {} problem{} (first: {})", file_path, found.size(),
+                                          found.size() == 1 ? "" : "s", format_diagnostic(found.front()));
+  if (diagnostics != nullptr) diagnostics->insert(diagnostics->end(), found.begin(), found.end());
+  return make_error(ErrorCode::kConfig, summary);
+}
+
+}  // namespace silt::pipeline
