@@ -15,5 +15,6 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
 // `silt table merge`, on the `table` subcommand (called by register_table_commands).
 void register_table_merge_command(CLI::App& table, CommandContext& context, int* exit_code);
 void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code);
+void register_validate_command(CLI::App& app, CommandContext& context, int* exit_code);
 
 }  // namespace silt::app

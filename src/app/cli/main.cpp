@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   register_table_commands(app, context, &exit_code);
   register_sql_command(app, context, &exit_code);
+  register_validate_command(app, context, &exit_code);
 
   try {
     app.parse(argc, argv);
