@@ -1,6 +1,8 @@
 // Operation reports for people (one line) and scripts (JSON with every counter).
 #include "app/cli/report.h"
 
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -73,24 +75,30 @@ void print_report(const engine::OperationReport& report, bool as_json) {
   std::cout << line << " (" << join(parts, ", ") << ")\n";
 }
 
-Result<engine::Source> source_from_flags(const std::string& input, const std::string& query, const std::string& format,
-                                         const char* verb) {
-  if (input.empty() && query.empty()) {
+void add_row_source_flags(CLI::App& command, RowSourceFlags& flags, const char* verb) {
+  auto* input = command.add_option("--input", flags.input, "input files (glob): csv, json, parquet");
+  auto* query = command.add_option("--query", flags.query, "a SELECT producing the rows");
+  input->excludes(query);
+  command.add_option("--format", flags.format, "input format when the extension does not tell")
+      ->check(CLI::IsMember({"csv", "json", "parquet"}));
+  command.add_option("--app-id", flags.app_id, fmt::format("application id for idempotent {}s", verb));
+  command.add_option("--app-version", flags.app_version,
+                     fmt::format("application version; {}s at or below the recorded one are skipped", verb));
+}
+
+Result<engine::Source> source_from_flags(const RowSourceFlags& flags, const char* verb) {
+  if (flags.input.empty() && flags.query.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("give the rows to {} with --input <glob> or --query <sql>", verb));
   }
-  engine::Source source;
-  if (!query.empty()) source.query = query;
-  if (!input.empty()) source.input_glob = input;
-  source.format = format;
-  return source;
-}
-
-Status check_app_flags(const std::string& app_id, const std::optional<int64_t>& app_version) {
-  if (app_id.empty() != !app_version.has_value()) {
+  if (flags.app_id.empty() != !flags.app_version.has_value()) {
     return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
   }
-  return Status();
+  engine::Source source;
+  if (!flags.query.empty()) source.query = flags.query;
+  if (!flags.input.empty()) source.input_glob = flags.input;
+  source.format = flags.format;
+  return source;
 }
 
 }  // namespace silt::app

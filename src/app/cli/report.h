@@ -10,14 +10,27 @@
 #include "base/status.h"
 #include "engine/table_ops.h"
 
+namespace CLI {
+class App;
+}
+
 namespace silt::app {
 
-// The rows of a write or merge from --input/--query/--format; InvalidArgument when neither is given
-// (`verb` completes "give the rows to <verb> with ...").
-Result<engine::Source> source_from_flags(const std::string& input, const std::string& query, const std::string& format,
-                                         const char* verb);
-// --app-id and --app-version go together.
-Status check_app_flags(const std::string& app_id, const std::optional<int64_t>& app_version);
+// The flags naming the rows of a write or merge: --input/--query/--format, and the idempotency pair
+// --app-id/--app-version.
+struct RowSourceFlags {
+  std::string input;
+  std::string query;
+  std::string format;
+  std::string app_id;
+  std::optional<int64_t> app_version;
+};
+
+// Declares those flags on `command`; `verb` ("write", "merge") completes their help texts.
+void add_row_source_flags(CLI::App& command, RowSourceFlags& flags, const char* verb);
+// The rows as an engine Source, after checking the flags: one of --input/--query is required, and
+// --app-id goes with --app-version. InvalidArgument otherwise.
+Result<engine::Source> source_from_flags(const RowSourceFlags& flags, const char* verb);
 
 // "<OPERATION>: committed version N (...)", the skip message, or the report as JSON (--json).
 void print_report(const engine::OperationReport& report, bool as_json);

@@ -120,39 +120,32 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
   {
     auto* cmd = table->add_subcommand("write", "append to or overwrite a table from files or a query");
     struct Args {
-      std::string path, input, query, format, mode = "append", replace_where, app_id;
-      std::optional<int64_t> app_version;
+      std::string path, mode = "append", replace_where;
+      RowSourceFlags rows;
       std::vector<std::string> partition_by;
       bool json = false;
     };
     auto args = std::make_shared<Args>();
     cmd->add_option("path", args->path, "table location")->required();
-    auto* input = cmd->add_option("--input", args->input, "input files (glob): csv, json, parquet");
-    auto* query = cmd->add_option("--query", args->query, "a SELECT producing the rows");
-    input->excludes(query);
-    cmd->add_option("--format", args->format, "input format when the extension does not tell")
-        ->check(CLI::IsMember({"csv", "json", "parquet"}));
+    add_row_source_flags(*cmd, args->rows, "write");
     cmd->add_option("--mode", args->mode, "append (default) or overwrite")->check(CLI::IsMember({"append", "overwrite"}));
     cmd->add_option("--replace-where", args->replace_where,
                     "with --mode overwrite: replace only partitions matching this predicate");
     cmd->add_option("--partition-by", args->partition_by, "partition columns when the write creates the table")
         ->delimiter(',');
-    cmd->add_option("--app-id", args->app_id, "application id for idempotent writes");
-    cmd->add_option("--app-version", args->app_version, "application version; writes at or below the recorded one are skipped");
     cmd->add_flag("--json", args->json, "print the result as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
-      SILT_TRY_ASSIGN(auto source, source_from_flags(args->input, args->query, args->format, "write"));
+      SILT_TRY_ASSIGN(auto source, source_from_flags(args->rows, "write"));
       if (!args->replace_where.empty() && args->mode != "overwrite") {
         return make_error(ErrorCode::kInvalidArgument, "--replace-where needs --mode overwrite");
       }
-      SILT_TRY(check_app_flags(args->app_id, args->app_version));
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
       engine::WriteOptions options;
       options.mode = args->mode == "overwrite" ? engine::WriteMode::kOverwrite : engine::WriteMode::kAppend;
       if (!args->replace_where.empty()) options.replace_where = args->replace_where;
-      if (!args->app_id.empty()) options.app_id = args->app_id;
-      options.app_version = args->app_version;
+      if (!args->rows.app_id.empty()) options.app_id = args->rows.app_id;
+      options.app_version = args->rows.app_version;
       options.partition_by = args->partition_by;
       SILT_TRY_ASSIGN(auto report, ops.write(context.table_location(args->path), source, options));
       print_report(report, args->json);

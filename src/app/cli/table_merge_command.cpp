@@ -16,20 +16,16 @@ namespace silt::app {
 void register_table_merge_command(CLI::App& table, CommandContext& context, int* exit_code) {
   auto* cmd = table.add_subcommand("merge", "update, delete and insert rows by key from files or a query");
   struct Args {
-    std::string path, input, query, format, delete_when, app_id;
+    std::string path, delete_when;
+    RowSourceFlags rows;
     std::vector<std::string> keys;
-    std::optional<int64_t> app_version;
     bool no_update = false;
     bool no_insert = false;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("path", args->path, "table location")->required();
-  auto* input = cmd->add_option("--input", args->input, "input files (glob): csv, json, parquet");
-  auto* query = cmd->add_option("--query", args->query, "a SELECT producing the rows");
-  input->excludes(query);
-  cmd->add_option("--format", args->format, "input format when the extension does not tell")
-      ->check(CLI::IsMember({"csv", "json", "parquet"}));
+  add_row_source_flags(*cmd, args->rows, "merge");
   cmd->add_option("--key", args->keys, "key columns matching input rows to table rows, e.g. order_id or a,b")
       ->delimiter(',')
       ->required();
@@ -38,13 +34,9 @@ void register_table_merge_command(CLI::App& table, CommandContext& context, int*
                   "deleted");
   cmd->add_flag("--no-update", args->no_update, "leave matched rows as they are");
   cmd->add_flag("--no-insert", args->no_insert, "do not insert input rows without a match");
-  cmd->add_option("--app-id", args->app_id, "application id for idempotent merges");
-  cmd->add_option("--app-version", args->app_version,
-                  "application version; merges at or below the recorded one are skipped");
   cmd->add_flag("--json", args->json, "print the result as JSON");
   cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
-    SILT_TRY_ASSIGN(auto source, source_from_flags(args->input, args->query, args->format, "merge"));
-    SILT_TRY(check_app_flags(args->app_id, args->app_version));
+    SILT_TRY_ASSIGN(auto source, source_from_flags(args->rows, "merge"));
     SILT_TRY_ASSIGN(auto* session, context.session());
     engine::TableOps ops(*session, context.fs());
     engine::MergeOptions options;
@@ -52,8 +44,8 @@ void register_table_merge_command(CLI::App& table, CommandContext& context, int*
     if (!args->delete_when.empty()) options.delete_when = args->delete_when;
     options.update_matched = !args->no_update;
     options.insert_not_matched = !args->no_insert;
-    if (!args->app_id.empty()) options.app_id = args->app_id;
-    options.app_version = args->app_version;
+    if (!args->rows.app_id.empty()) options.app_id = args->rows.app_id;
+    options.app_version = args->rows.app_version;
     SILT_TRY_ASSIGN(auto report, ops.merge(context.table_location(args->path), source, options));
     print_report(report, args->json);
     return Status();

@@ -17,15 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string partition_of(const std::string& file_path) { return file_path.substr(0, file_path.find('/')); }
-
-std::vector<std::string> in_partition(const std::vector<std::string>& paths, const std::string& partition) {
-  std::vector<std::string> out;
-  for (const auto& path : paths) {
-    if (partition_of(path) == partition) out.push_back(path);
-  }
-  return out;
-}
 
 std::vector<std::string> sorted(std::vector<std::string> values) {
   std::sort(values.begin(), values.end());

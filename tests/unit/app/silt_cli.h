@@ -18,6 +18,18 @@
 
 namespace silt::testing {
 
+// The partition directory of a relative data file path ("order_date=2025-11-01/part-....parquet").
+inline std::string partition_of(const std::string& file_path) { return file_path.substr(0, file_path.find('/')); }
+
+inline std::vector<std::string> in_partition(const std::vector<std::string>& paths, const std::string& partition) {
+  std::vector<std::string> out;
+  for (const auto& path : paths) {
+    if (partition_of(path) == partition) out.push_back(path);
+  }
+  return out;
+}
+
+
 inline constexpr const char* kOrdersSchema =
     "order_id BIGINT NOT NULL, amount DECIMAL(12,2), status VARCHAR, order_date DATE";
 
