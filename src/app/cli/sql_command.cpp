@@ -1,7 +1,9 @@
 // `silt sql`: run a query over Delta tables registered as views (name=path[@version]).
 #include <CLI/CLI.hpp>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -16,6 +18,23 @@
 #include "obs/logger.h"
 
 namespace silt::app {
+namespace {
+
+Result<std::string> read_sql_file(const std::string& path) {
+  std::stringstream text;
+  if (path == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::kNotFound, fmt::format("--file '{}': cannot open the file", path));
+    text << in.rdbuf();
+  }
+  std::string sql = text.str();
+  if (trim(sql).empty()) return make_error(ErrorCode::kInvalidArgument, fmt::format("--file '{}' holds no SQL", path));
+  return sql;
+}
+
+}  // namespace
 
 void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code) {
   auto* cmd = app.add_subcommand("sql", "run a SQL query over Delta tables");
@@ -23,16 +42,25 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
     std::vector<std::string> tables;
     std::string format = "table";
     std::string query;
+    std::string file;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--table", args->tables,
                   "register a table: name=path, name=path@<version> or name=path@<timestamp> (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--format", args->format, "table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
-  cmd->add_option("query", args->query, "the SQL query")->required();
+  auto* query_option = cmd->add_option("query", args->query, "the SQL query (or a script of statements; the last one's result is shown)");
+  auto* file_option = cmd->add_option("-f,--file", args->file, "read the SQL from a file ('-': standard input)");
+  query_option->excludes(file_option);
+  file_option->excludes(query_option);
   cmd->callback([args, &context, exit_code]() {
     context.begin();
     auto run = [&]() -> Status {
+      if (!args->file.empty()) {
+        SILT_TRY_ASSIGN(args->query, read_sql_file(args->file));
+      } else if (args->query.empty()) {
+        return make_error(ErrorCode::kInvalidArgument, "give the SQL as an argument or with --file PATH");
+      }
       SILT_TRY_ASSIGN(auto* session, context.session());
       for (const auto& spec : args->tables) {
         auto eq = spec.find('=');

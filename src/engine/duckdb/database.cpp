@@ -313,7 +313,7 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
       std::string message = error ? error : "cannot prepare the statement";
       duckdb_destroy_prepare(&prepared);
       if (message.find("multiple statements") != std::string::npos || message.find("Cannot prepare") != std::string::npos) {
-        return query_any(sql);
+        return query_script(sql);
       }
       return make_error(ErrorCode::kInvalidArgument, message);
     }
@@ -364,6 +364,61 @@ Result<TextResult> Connection::query_any(const std::string& sql) {
     }
   }
   for (auto& type : types) duckdb_destroy_logical_type(&type);
+  return out;
+}
+
+Result<TextResult> Connection::query_script(const std::string& sql) {
+  duckdb_extracted_statements extracted = nullptr;
+  idx_t count = duckdb_extract_statements(impl_->connection, sql.c_str(), &extracted);
+  if (count == 0) {
+    const char* error = duckdb_extract_statements_error(extracted);
+    std::string message = error ? error : "the script holds no statement";
+    duckdb_destroy_extracted(&extracted);
+    return make_error(ErrorCode::kInvalidArgument, message);
+  }
+  TextResult out;
+  for (idx_t i = 0; i < count; ++i) {
+    duckdb_prepared_statement prepared = nullptr;
+    if (duckdb_prepare_extracted_statement(impl_->connection, extracted, i, &prepared) == DuckDBError) {
+      const char* error = duckdb_prepare_error(prepared);
+      std::string message = error ? error : "cannot prepare the statement";
+      duckdb_destroy_prepare(&prepared);
+      duckdb_destroy_extracted(&extracted);
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("statement {} of {}: {}", i + 1, count, message));
+    }
+    ResultOwner result;
+    bool failed = duckdb_execute_prepared(prepared, result.get()) == DuckDBError;
+    duckdb_destroy_prepare(&prepared);
+    if (failed) {
+      duckdb_destroy_extracted(&extracted);
+      Error error = query_error(result.get(), sql);
+      return Error(error.code(), fmt::format("statement {} of {}: {}", i + 1, count, error.message()));
+    }
+    if (i + 1 < count) continue;
+    // The last statement's result: every cell as DuckDB prints it.
+    idx_t columns = duckdb_column_count(result.get());
+    for (idx_t c = 0; c < columns; ++c) {
+      out.column_names.emplace_back(duckdb_column_name(result.get(), c));
+      duckdb_logical_type type = duckdb_column_logical_type(result.get(), c);
+      out.column_types.push_back(type_name(duckdb_get_type_id(type)));
+      duckdb_destroy_logical_type(&type);
+    }
+    idx_t rows = duckdb_row_count(result.get());
+    for (idx_t r = 0; r < rows; ++r) {
+      std::vector<std::optional<std::string>> row;
+      for (idx_t c = 0; c < columns; ++c) {
+        if (duckdb_value_is_null(result.get(), c, r)) {
+          row.emplace_back(std::nullopt);
+          continue;
+        }
+        char* text = duckdb_value_varchar(result.get(), c, r);
+        row.emplace_back(std::string(text ? text : ""));
+        duckdb_free(text);
+      }
+      out.rows.push_back(std::move(row));
+    }
+  }
+  duckdb_destroy_extracted(&extracted);
   return out;
 }
 

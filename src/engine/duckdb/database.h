@@ -82,6 +82,9 @@ class Connection {
   // Runs any statement (COPY ... RETURN_STATS included) and returns its cells as text; LIST, STRUCT
   // and MAP cells become JSON (a MAP with text keys becomes an object).
   Result<TextResult> query_any(const std::string& sql);
+  // Runs a script of statements one by one; the last statement's cells are returned as text.
+  // Errors name the failing statement ("statement 2 of 3: ...").
+  Result<TextResult> query_script(const std::string& sql);
   // Streams the result of a query chunk by chunk (about 2048 rows each) to `consume`; its first
   // error stops the stream and is returned.
   Status for_each_chunk(const std::string& sql, const std::function<Status(const ChunkView&)>& consume);

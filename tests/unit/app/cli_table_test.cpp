@@ -460,5 +460,19 @@ TEST_F(CliTable, AppendOnlyTableRefusesDelete) {
   EXPECT_EQ(this->info("events")["num_rows"], 4);
 }
 
+
+TEST_F(SiltCli, SqlRunsAScriptFromAFileAndShowsTheLastResult) {
+  write_file("script.sql", "CREATE TABLE t AS SELECT range AS i FROM range(5);\nSELECT sum(i) AS s FROM t;\n");
+  EXPECT_EQ(silt_out({"sql", "--format", "csv", "--file", "script.sql"}), "s\n10\n");
+  write_file("bad.sql", "SELECT 1;\nSELECT * FROM missing_table;\n");
+  CommandResult result = silt({"sql", "--file", "bad.sql"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("statement 2 of 2"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("missing_table"), std::string::npos) << result.err;
+  result = silt({"sql", "--file", "absent.sql"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("absent.sql"), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace silt::testing
