@@ -190,6 +190,10 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
   // The source: its columns must be table columns; an update replaces whole rows, so it must
   // give every column (a missing one would silently become NULL).
   SILT_TRY_ASSIGN(auto source_select, source_sql(source, &schema));
+  std::optional<delta::Metadata> new_metadata;
+  if (options.add_new_columns) {
+    SILT_TRY_ASSIGN(new_metadata, evolve_schema(*snapshot, source_select, schema, report));
+  }
   SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name FROM (DESCRIBE " + source_select + ")"));
   std::set<std::string> source_columns;
   for (const auto& row : described.rows) source_columns.insert(to_lower(row[0].value_or("")));
@@ -294,6 +298,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
     }
     SILT_TRY_ASSIGN(auto count, connection.query_value(std::string("SELECT count(*) FROM ") + kSourceTable));
     source_rows = parse_int64(count.value_or("0")).value_or(0);
+    report.rows_source = source_rows;
   }
 
   // Files that may hold a source key: partition values and statistics of the key columns, each
@@ -317,6 +322,17 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
     if (!any.empty()) bounds.push_back(delta::Predicate::any_of(std::move(any)));
   }
   std::vector<size_t> candidates = delta::files_maybe_matching(*snapshot, schema, delta::Predicate::all_of(bounds));
+  // The target's rows in the (possibly evolved) schema: columns added by this merge are NULL in them.
+  auto target_scan = [&](const ScanOptions& scan) -> Result<std::string> {
+    SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
+    if (report.columns_added.empty()) return scan_sql;
+    std::string added;
+    for (const auto& name : report.columns_added) {
+      SILT_TRY_ASSIGN(auto type, to_duckdb_type(schema.find(name)->type));
+      added += ", CAST(NULL AS " + type + ") AS " + sql_identifier(name);
+    }
+    return "SELECT *" + added + " FROM (" + scan_sql + ")";
+  };
 
   // Source keys present in the candidate files, with the file holding them, whether the source
   // row deletes, and whether it equals the target row.
@@ -339,7 +355,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
       ScanOptions scan;
       scan.file_indices = candidates;
       scan.with_file_column = true;
-      SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
+      SILT_TRY_ASSIGN(auto scan_sql, target_scan(scan));
       target_sql = "SELECT silt_target." + std::string(kFileColumn) + ", " + hit_keys + "silt_source." + kDeleteColumn +
                    ", (" + same + ") AS " + kSameColumn + " FROM (" + scan_sql + ") AS silt_target JOIN " +
                    kSourceTable + " AS silt_source ON " + key_condition(keys, "silt_target", "silt_source");
@@ -403,7 +419,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
                                   "delete {} rows; only inserts are allowed (--no-update, no --delete-when)",
                                   root, report.rows_updated, report.rows_deleted));
   }
-  if (rewritten.empty() && report.rows_inserted == 0 && !options.app_id) {
+  if (rewritten.empty() && report.rows_inserted == 0 && !options.app_id && !new_metadata) {
     report.skipped = true;
     report.version = snapshot->version();
     report.message = matched_unchanged > 0
@@ -422,7 +438,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
   if (!rewritten.empty()) {
     ScanOptions scan;
     scan.file_indices = rewritten;
-    SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
+    SILT_TRY_ASSIGN(auto scan_sql, target_scan(scan));
     std::vector<std::string> select;
     for (const auto& column : columns) {
       if (options.update_matched) {
@@ -450,6 +466,11 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
 
   delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
   txn.set_operation("MERGE");
+  if (new_metadata) {
+    txn.set_metadata(*new_metadata);
+    txn.mark_read_whole_table();
+  }
+  for (const auto& [key, value] : options.commit_info) txn.set_commit_info_field(key, value);
   txn.set_parameter("predicate",
                     json(json::array({key_condition(keys, "target", "source", false)}).dump()).dump());
   txn.set_parameter("keys", json(json(keys).dump()).dump());

@@ -397,6 +397,39 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
   return "SELECT " + select + " FROM (" + source + ") AS silt_source";
 }
 
+Result<delta::Schema> TableOps::input_schema(const std::string& select_sql) {
+  SILT_TRY_ASSIGN(auto described, session_.connection().query_varchar("SELECT column_name, column_type FROM (DESCRIBE " +
+                                                                      select_sql + ")"));
+  delta::Schema schema;
+  for (const auto& row : described.rows) {
+    delta::StructField field;
+    field.name = row[0].value_or("");
+    auto type = from_duckdb_type(row[1].value_or(""));
+    if (!type) return std::move(type).error().with_context("input column '" + field.name + "'");
+    field.type = std::move(*type);
+    schema.fields.push_back(std::move(field));
+  }
+  return schema;
+}
+
+Result<std::optional<delta::Metadata>> TableOps::evolve_schema(const delta::Snapshot& snapshot,
+                                                               const std::string& select_sql, delta::Schema& schema,
+                                                               OperationReport& report) {
+  SILT_TRY_ASSIGN(auto input, input_schema(select_sql));
+  bool changed = false;
+  for (auto& field : input.fields) {
+    if (schema.find(field.name)) continue;
+    field.nullable = true;  // older rows have no value
+    report.columns_added.push_back(field.name);
+    schema.fields.push_back(std::move(field));
+    changed = true;
+  }
+  if (!changed) return std::optional<delta::Metadata>();
+  delta::Metadata metadata = snapshot.metadata();
+  metadata.schema_string = delta::schema_to_json(schema);
+  return std::optional<delta::Metadata>(std::move(metadata));
+}
+
 Result<std::vector<size_t>> TableOps::files_matching_partition_predicate(const delta::Snapshot& snapshot,
                                                                         const std::string& predicate) {
   SILT_TRY_ASSIGN(auto schema, snapshot.schema());
@@ -502,7 +535,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     SILT_TRY_ASSIGN(schema, snapshot->schema());
     partition_columns = snapshot->partition_columns();
     SILT_TRY(delta::check_writable(snapshot->protocol(), snapshot->metadata(), schema));
-    if (!options.partition_by.empty() && options.partition_by != partition_columns) {
+    if (!options.partition_by.empty() && options.partition_by != partition_columns && !options.overwrite_schema) {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("--partition-by {} differs from the table's partition columns [{}]",
                                     join(options.partition_by, ","), join(partition_columns, ",")));
@@ -513,16 +546,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     // A table that exists but cannot be loaded is an error; a missing one is created from the source.
     auto listing = delta::list_log(fs_, root);
     if (loaded.error().code() != ErrorCode::kNotFound || !listing || !listing->empty()) return std::move(loaded).error();
-    SILT_TRY_ASSIGN(auto described, session_.connection().query_varchar(
-                                        "SELECT column_name, column_type FROM (DESCRIBE " + source_select + ")"));
-    for (const auto& row : described.rows) {
-      delta::StructField field;
-      field.name = row[0].value_or("");
-      auto type = from_duckdb_type(row[1].value_or(""));
-      if (!type) return std::move(type).error().with_context("input column '" + field.name + "'");
-      field.type = std::move(*type);
-      schema.fields.push_back(std::move(field));
-    }
+    SILT_TRY_ASSIGN(schema, input_schema(source_select));
     for (const auto& column : options.partition_by) {
       const auto* field = schema.find(column);
       if (!field) {
@@ -538,6 +562,30 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     metadata.partition_columns = partition_columns;
     metadata.created_time = now_ms();
     new_metadata = std::move(metadata);
+  } else if (options.overwrite_schema && options.mode == WriteMode::kOverwrite && !options.replace_where) {
+    // The input defines the table anew: its columns, and the partitioning asked for (else the old one).
+    SILT_TRY_ASSIGN(source_select, source_sql(source, nullptr));
+    SILT_TRY_ASSIGN(schema, input_schema(source_select));
+    std::vector<std::string> wanted = options.partition_by.empty() ? partition_columns : options.partition_by;
+    partition_columns.clear();
+    for (const auto& column : wanted) {
+      const auto* field = schema.find(column);
+      if (!field) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("partition column '{}' is not in the input (columns: {})", column,
+                                      join(schema.field_names(), ", ")));
+      }
+      partition_columns.push_back(field->name);
+    }
+    delta::Metadata metadata = snapshot->metadata();
+    metadata.schema_string = delta::schema_to_json(schema);
+    metadata.partition_columns = partition_columns;
+    if (metadata.schema_string != snapshot->metadata().schema_string ||
+        metadata.partition_columns != snapshot->metadata().partition_columns) {
+      new_metadata = std::move(metadata);
+    }
+  } else if (options.add_new_columns) {
+    SILT_TRY_ASSIGN(new_metadata, evolve_schema(*snapshot, source_select, schema, report));
   }
 
   // Idempotent writes: skip an app version already recorded.
@@ -604,10 +652,13 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   if (options.replace_where) txn.set_parameter("predicate", operation_predicate_json(*options.replace_where));
   if (!partition_columns.empty()) txn.set_parameter("partitionBy", json(json(partition_columns).dump()).dump());
   if (new_metadata) {
-    txn.set_protocol(delta::default_protocol());
+    if (!snapshot) txn.set_protocol(delta::default_protocol());
     txn.set_metadata(*new_metadata);
+    // A schema change depends on the schema it replaced.
+    if (snapshot) txn.mark_read_whole_table();
   }
   if (options.app_id && options.app_version) txn.set_app_transaction(*options.app_id, *options.app_version);
+  for (const auto& [key, value] : options.commit_info) txn.set_commit_info_field(key, value);
   int64_t now = now_ms();
   int64_t removed_rows = 0;
   for (size_t index : replaced) {
@@ -623,6 +674,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   txn.set_metric("numOutputRows", staged->rows);
   txn.set_metric("numOutputBytes", staged->bytes);
   if (!replaced.empty()) txn.set_metric("numRemovedFiles", static_cast<int64_t>(replaced.size()));
+  report.rows_source = staged->rows;
   report.rows_written = staged->rows;
   report.rows_deleted = removed_rows;
   return commit_staged(txn, root, *staged, std::move(report), static_cast<int64_t>(replaced.size()), started);

@@ -35,8 +35,16 @@ struct WriteOptions {
   std::optional<std::string> replace_where;  // with kOverwrite: replace only matching partitions
   std::optional<std::string> app_id;         // idempotent writes: txn(appId, version)
   std::optional<int64_t> app_version;
-  std::vector<std::string> partition_by;     // only when the write creates the table
+  std::vector<std::string> partition_by;     // when the write creates the table (or overwrite_schema)
   int64_t target_file_bytes = 256LL << 20;   // rotate data files at about this size
+  // A full overwrite takes the input's columns as the new schema (and partition_by, when given, as
+  // the new partitioning) instead of checking the input against the table.
+  bool overwrite_schema = false;
+  // Input columns the table lacks are added to the schema (nullable) in the same commit instead of
+  // being refused; existing columns keep their types.
+  bool add_new_columns = false;
+  // Extra top-level commitInfo fields, values as JSON texts (e.g. a run id: "\"20251103-...\"").
+  std::map<std::string, std::string> commit_info;
 };
 
 // MERGE by key: source rows whose key matches target rows update them (or delete them), the
@@ -53,6 +61,8 @@ struct MergeOptions {
   std::optional<std::string> app_id;  // idempotent merges: txn(appId, version)
   std::optional<int64_t> app_version;
   int64_t target_file_bytes = 256LL << 20;
+  bool add_new_columns = false;                   // as WriteOptions::add_new_columns
+  std::map<std::string, std::string> commit_info;  // as WriteOptions::commit_info
 };
 
 struct OperationReport {
@@ -60,6 +70,7 @@ struct OperationReport {
   int64_t version = -1;        // committed version; -1 when nothing was committed
   bool skipped = false;        // idempotent write already applied
   std::string message;         // for skipped operations: why
+  int64_t rows_source = 0;     // rows the input produced
   int64_t rows_written = 0;
   int64_t rows_deleted = 0;
   int64_t rows_copied = 0;     // rows rewritten unchanged (delete, merge)
@@ -71,6 +82,7 @@ struct OperationReport {
   int attempts = 1;
   bool checkpoint_written = false;
   int64_t duration_ms = 0;
+  std::vector<std::string> columns_added;  // add_new_columns: the columns the schema gained
 };
 
 // A source of rows for writes: a SQL query, or files by glob with a format (csv, json, parquet;
@@ -116,6 +128,12 @@ class TableOps {
   // and completes `report` with the commit's version, attempts and file counts.
   Result<OperationReport> commit_staged(delta::Transaction& txn, const std::string& root, const StagedFiles& staged,
                                         OperationReport report, int64_t files_removed, int64_t started_ns);
+  // The input's columns as a Delta schema (all nullable).
+  Result<delta::Schema> input_schema(const std::string& select_sql);
+  // add_new_columns: `schema` gains the input columns it lacks (reported in `report`); returns the
+  // metadata to commit when it changed.
+  Result<std::optional<delta::Metadata>> evolve_schema(const delta::Snapshot& snapshot, const std::string& select_sql,
+                                                       delta::Schema& schema, OperationReport& report);
   Result<std::vector<size_t>> files_matching_partition_predicate(const delta::Snapshot& snapshot,
                                                                  const std::string& predicate);
   Status check_columns_in_predicate(const delta::Schema& schema, const std::string& predicate,
