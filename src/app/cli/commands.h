@@ -16,5 +16,9 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
 void register_table_merge_command(CLI::App& table, CommandContext& context, int* exit_code);
 void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code);
 void register_validate_command(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt run`, `silt plan`, `silt backfill`, `silt runs`.
+void register_run_commands(CLI::App& app, CommandContext& context, int* exit_code);
+void register_init_command(CLI::App& app, CommandContext& context, int* exit_code);
+void register_dag_command(CLI::App& app, CommandContext& context, int* exit_code);
 
 }  // namespace silt::app

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   register_table_commands(app, context, &exit_code);
   register_sql_command(app, context, &exit_code);
   register_validate_command(app, context, &exit_code);
+  register_run_commands(app, context, &exit_code);
+  register_init_command(app, context, &exit_code);
+  register_dag_command(app, context, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 // `silt sql`: run a query over Delta tables registered as views (name=path[@version]).
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
 #include "app/cli/output.h"
+#include "app/cli/project_support.h"
 #include "base/clock.h"
 #include "base/strings.h"
 #include "delta/file_pruning.h"
@@ -34,6 +36,45 @@ Result<std::string> read_sql_file(const std::string& path) {
   return sql;
 }
 
+// Every table of the project that exists, as <schema>.<table> and as the model's name, and every
+// source as source.<name>.
+template <typename Args>
+Status register_project(const Args& args, CommandContext& context, engine::Session& session) {
+  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project));
+  auto& connection = session.connection();
+  for (const auto& model : project->models) {
+    std::string root = project->table_location(model);
+    auto snapshot = delta::Snapshot::load(context.fs(), session.parquet_io(), root);
+    if (!snapshot) {
+      if (snapshot.error().code() == ErrorCode::kNotFound) continue;  // not built yet
+      return std::move(snapshot).error().with_context(model.qualified_name());
+    }
+    SILT_TRY_ASSIGN(auto scan, session.scan_sql(**snapshot));
+    // The model's name reads the table too, unless it is the same view (schema main, table = name).
+    bool alias = to_lower(model.schema) != "main" || to_lower(model.table) != to_lower(model.name);
+    std::string view = fmt::format("{}.{}", sql_identifier(model.schema), sql_identifier(model.table));
+    std::string statements = fmt::format("CREATE SCHEMA IF NOT EXISTS {}; CREATE OR REPLACE VIEW {} AS {};",
+                                         sql_identifier(model.schema), view, scan);
+    if (alias) statements += fmt::format(" CREATE OR REPLACE VIEW main.{} AS SELECT * FROM {};", sql_identifier(model.name), view);
+    SILT_TRY(connection.execute(statements));
+  }
+  for (const auto& source : project->config.sources) {
+    const char* reader = source.format == pipeline::SourceFormat::kCsv    ? "read_csv"
+                         : source.format == pipeline::SourceFormat::kJson ? "read_json"
+                                                                          : "read_parquet";
+    std::string options;
+    for (const auto& [key, value] : source.options) {
+      std::string lower = to_lower(value);
+      bool literal = lower == "true" || lower == "false" || parse_int64(value).has_value();
+      options += ", " + key + " = " + (literal ? lower == "true" || lower == "false" ? lower : value : sql_string(value));
+    }
+    SILT_TRY(connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS "
+                                            "SELECT * FROM {}({}, union_by_name = true{})",
+                                            sql_identifier(source.name), reader, sql_string(source.path), options)));
+  }
+  return Status();
+}
+
 }  // namespace
 
 void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code) {
@@ -43,6 +84,7 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
     std::string format = "table";
     std::string query;
     std::string file;
+    ProjectArgs project;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--table", args->tables,
@@ -52,16 +94,23 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
   auto* query_option = cmd->add_option("query", args->query, "the SQL query (or a script of statements; the last one's result is shown)");
   auto* file_option = cmd->add_option("-f,--file", args->file, "read the SQL from a file ('-': standard input)");
   query_option->excludes(file_option);
+  auto* project_option = cmd->add_option("--project", args->project.directory,
+                                         "register the tables and sources of this project (default: the current "
+                                         "directory when it holds silt.yaml)");
+  cmd->add_option("--env", args->project.environment, "the project's environment (default: SILT_ENV, then default_env)");
+
   file_option->excludes(query_option);
-  cmd->callback([args, &context, exit_code]() {
+  cmd->callback([args, project_option, &context, exit_code]() {
     context.begin();
     auto run = [&]() -> Status {
       if (!args->file.empty()) {
         SILT_TRY_ASSIGN(args->query, read_sql_file(args->file));
       } else if (args->query.empty()) {
-        return make_error(ErrorCode::kInvalidArgument, "give the SQL as an argument or with --file PATH");
+        return make_error(ErrorCode::kInvalidArgument, "give the SQL query as an argument or with --file PATH");
       }
       SILT_TRY_ASSIGN(auto* session, context.session());
+      bool use_project = project_option->count() > 0 || std::filesystem::exists("silt.yaml");
+      if (use_project) SILT_TRY(register_project(*args, context, *session));
       for (const auto& spec : args->tables) {
         auto eq = spec.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {

@@ -1,4 +1,5 @@
-// `silt validate`: checks a project (its silt.yaml) and reports every problem with file:line:col.
+// `silt validate`: checks a whole project (silt.yaml and every model: configuration, SQL, references,
+// dependency cycles) and reports every problem with file:line:col. Runs nothing.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -9,12 +10,20 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
-#include "pipeline/project/project_loader.h"
+#include "pipeline/model/model.h"
 
 namespace silt::app {
 
+namespace {
+
+std::string counted(size_t count, const char* noun) {
+  return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
+}  // namespace
+
 void register_validate_command(CLI::App& app, CommandContext& context, int* exit_code) {
-  auto* cmd = app.add_subcommand("validate", "check a project and report every problem with file:line:col");
+  auto* cmd = app.add_subcommand("validate", "check a project and its models; report every problem with file:line:col");
   struct Args {
     std::string project = ".";
     std::string environment;
@@ -27,16 +36,26 @@ void register_validate_command(CLI::App& app, CommandContext& context, int* exit
   cmd->callback([args, &context, exit_code]() {
     context.begin();
     std::vector<pipeline::Diagnostic> diagnostics;
-    auto project = pipeline::load_project(args->project, args->environment, &diagnostics);
+    pipeline::Project partial;
+    auto project = pipeline::load_full_project(args->project, args->environment, &diagnostics, &partial);
+    if (!project && diagnostics.empty()) {
+      // Not a problem of the project: DuckDB could not be started to parse the models.
+      *exit_code = report_error(project.error());
+      return;
+    }
+    // Counts come from what loaded, so a project with problems still reports its size.
+    const pipeline::ProjectConfig& config = partial.config;
     if (args->json) {
       nlohmann::ordered_json out;
       out["ok"] = project.has_value();
-      if (project) {
-        out["project"] = project->name;
-        out["environment"] = project->environment;
-        out["storage"] = project->redacted().storage_root;
-        out["sources"] = project->sources.size();
+      if (!config.name.empty()) {
+        const pipeline::ProjectConfig redacted = config.redacted();
+        out["project"] = redacted.name;
+        out["environment"] = config.environment;
+        out["storage"] = redacted.storage_root;
       }
+      out["models"] = partial.models.size();
+      out["sources"] = config.sources.size();
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
       for (const auto& diagnostic : diagnostics) {
         list.push_back({{"file", diagnostic.file},
@@ -44,17 +63,15 @@ void register_validate_command(CLI::App& app, CommandContext& context, int* exit
                         {"column", diagnostic.column},
                         {"message", diagnostic.message}});
       }
-      out["diagnostics"] = list;
+      out["problems"] = list;
       std::cout << out.dump(2) << "\n";
     } else if (project) {
-      std::cout << fmt::format("ok: project '{}'{} ({} source{}, storage {})\n", project->name,
-                               project->environment.empty() ? "" : " in environment '" + project->environment + "'",
-                               project->sources.size(), project->sources.size() == 1 ? "" : "s",
-                               project->redacted().storage_root);
+      std::cout << fmt::format("project '{}'{}: {}, {}: no problems\n", config.redacted().name,
+                               config.environment.empty() ? "" : " (env " + config.environment + ")",
+                               counted(project->models.size(), "model"), counted(config.sources.size(), "source"));
     } else {
       for (const auto& diagnostic : diagnostics) std::cerr << format_diagnostic(diagnostic) << "\n";
-      std::cerr << fmt::format("error: {} problem{} in {}\n", diagnostics.size(), diagnostics.size() == 1 ? "" : "s",
-                               args->project);
+      std::cerr << fmt::format("error: {} in {}\n", counted(diagnostics.size(), "problem"), args->project);
     }
     *exit_code = project ? kExitOk : kExitUsage;
   });

@@ -1,0 +1,28 @@
+// Loading a project for the commands that work on one (run, plan, backfill, runs, sql, dag).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "pipeline/model/model.h"
+
+namespace CLI {
+class App;
+}
+
+namespace silt::app {
+
+struct ProjectArgs {
+  std::string directory = ".";
+  std::string environment;
+};
+
+// --project DIR and --env NAME.
+void add_project_options(CLI::App* command, ProjectArgs& args);
+
+// Loads and validates the whole project. On problems, prints each as file:line:col to stderr and
+// fails with a Config error ("<n> problems in <dir>; see above").
+Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args);
+
+}  // namespace silt::app

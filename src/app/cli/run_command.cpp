@@ -1,0 +1,347 @@
+// `silt run`, `silt plan`, `silt backfill`, `silt runs`: running a project's models and its run history.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <iostream>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/cli/commands.h"
+#include "app/cli/context.h"
+#include "app/cli/output.h"
+#include "app/cli/project_support.h"
+#include "base/clock.h"
+#include "pipeline/run/runner.h"
+
+namespace silt::app {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string seconds(int64_t ms) { return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0); }
+
+// Progress on a terminal (standard error): one line as each model starts and ends. Silent when
+// standard error is not a terminal, so logs and CI output hold only the summary.
+class ProgressPrinter : public pipeline::RunObserver {
+ public:
+  explicit ProgressPrinter(bool enabled) : enabled_(enabled), started_ns_(monotonic_ns()) {}
+
+  void model_started(const pipeline::ModelRun& model, int index, int total) override {
+    if (!enabled_) return;
+    std::cerr << fmt::format("[{}/{}] {:<28} started      (elapsed {})\n", index, total, model.table, elapsed());
+  }
+  void model_finished(const pipeline::ModelRun& model, int index, int total) override {
+    if (!enabled_) return;
+    std::cerr << fmt::format("[{}/{}] {:<28} {:<12} (elapsed {}){}\n", index, total, model.table,
+                             pipeline::model_status_name(model.status), elapsed(),
+                             model.status == pipeline::ModelStatus::kSuccess
+                                 ? fmt::format(" {} rows out in {}", model.rows_out, seconds(model.duration_ms))
+                                 : "");
+  }
+
+ private:
+  std::string elapsed() const { return seconds((monotonic_ns() - started_ns_) / 1000000); }
+  bool enabled_;
+  int64_t started_ns_;
+};
+
+std::string version_text(int64_t version) { return version < 0 ? "-" : std::to_string(version); }
+
+engine::duckdb::TextResult models_table(const pipeline::RunRecord& record) {
+  engine::duckdb::TextResult table;
+  table.column_names = {"model", "table", "action", "status", "rows_in", "rows_out", "version", "time", "note"};
+  table.column_types = {"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"};
+  for (const auto& model : record.models) {
+    std::string note = model.status == pipeline::ModelStatus::kFailed ? model.error : model.message;
+    if (note.size() > 100) note = note.substr(0, 97) + "...";
+    table.rows.push_back({model.model, model.table, model.action, pipeline::model_status_name(model.status),
+                          std::to_string(model.rows_in), std::to_string(model.rows_out),
+                          version_text(model.version_written), seconds(model.duration_ms), note});
+  }
+  return table;
+}
+
+void print_summary(const pipeline::RunRecord& record) {
+  std::cout << fmt::format("run {}  date {}  {}: {} models, {} succeeded, {} failed, {} skipped, {}\n", record.run_id,
+                           record.run_date, record.status, record.models.size(),
+                           record.count(pipeline::ModelStatus::kSuccess), record.count(pipeline::ModelStatus::kFailed),
+                           record.count(pipeline::ModelStatus::kSkipped),
+                           seconds(record.finished_ms - record.started_ms));
+  std::cout << render_table(models_table(record));
+  for (const auto& model : record.models) {
+    if (model.status == pipeline::ModelStatus::kFailed) {
+      std::cerr << fmt::format("error: model '{}' failed: {}\n", model.model, model.error);
+    }
+  }
+}
+
+struct RunArgs {
+  ProjectArgs project;
+  std::vector<std::string> select;
+  std::string date;
+  bool full_refresh = false;
+  int threads = 1;
+  std::string resume;
+  bool json = false;
+};
+
+void add_run_options(CLI::App* cmd, RunArgs& args, bool with_date) {
+  add_project_options(cmd, args.project);
+  cmd->add_option("-s,--select", args.select,
+                  "models to run: name, schema.table, name+ (and descendants), +name (and ancestors), "
+                  "schema:<layer>, tag:<tag> (repeatable; default: all)");
+  if (with_date) cmd->add_option("--date", args.date, "run date YYYY-MM-DD (default: today, UTC)");
+  cmd->add_flag("--full-refresh", args.full_refresh, "rebuild the selected tables from scratch");
+  cmd->add_option("--threads", args.threads, "models run at once (default 1)")->check(CLI::Range(1, 64));
+  cmd->add_flag("--json", args.json, "print the run record as JSON");
+}
+
+int finish_run(const Result<pipeline::RunRecord>& record, bool as_json) {
+  if (!record) return report_error(record.error());
+  if (as_json) {
+    std::cout << pipeline::run_record_to_json(*record);
+  } else {
+    print_summary(*record);
+  }
+  return record->status == "success" ? kExitOk : kExitFailed;
+}
+
+void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
+  auto* cmd = app.add_subcommand("run", "run the project's models (one commit per model)");
+  auto args = std::make_shared<RunArgs>();
+  add_run_options(cmd, *args, true);
+  cmd->add_option("--resume", args->resume, "re-run the models that failed or were skipped in this run id");
+  cmd->callback([args, &context, exit_code]() {
+    context.begin();
+    auto project = load_project_for_command(args->project);
+    if (!project) {
+      *exit_code = report_error(project.error());
+      return;
+    }
+    if (!args->resume.empty() && (!args->select.empty() || !args->date.empty() || args->full_refresh)) {
+      *exit_code = report_error(Error(ErrorCode::kInvalidArgument,
+                                      "--resume re-runs a run as it was: do not combine it with --select, --date or "
+                                      "--full-refresh"));
+      return;
+    }
+    pipeline::RunOptions options;
+    options.run_date = args->date;
+    options.selectors = args->select;
+    options.full_refresh = args->full_refresh;
+    options.threads = args->threads;
+    options.resume_run_id = args->resume;
+    ProgressPrinter progress(!args->json && isatty(STDERR_FILENO));
+    pipeline::Runner runner(**project, context.fs());
+    *exit_code = finish_run(runner.run(options, &progress), args->json);
+  });
+}
+
+void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
+  auto* cmd = app.add_subcommand("backfill", "run the models once per date of a range, in order");
+  auto args = std::make_shared<RunArgs>();
+  std::shared_ptr<std::string> from = std::make_shared<std::string>(), to = std::make_shared<std::string>();
+  add_run_options(cmd, *args, false);
+  cmd->add_option("--from", *from, "first date, YYYY-MM-DD")->required();
+  cmd->add_option("--to", *to, "last date, YYYY-MM-DD (inclusive)")->required();
+  cmd->callback([args, from, to, &context, exit_code]() {
+    context.begin();
+    auto first = pipeline::parse_date_days(*from);
+    auto last = pipeline::parse_date_days(*to);
+    if (!first || !last || *first > *last) {
+      *exit_code = report_error(Error(ErrorCode::kInvalidArgument,
+                                      fmt::format("--from '{}' --to '{}': expected two dates YYYY-MM-DD, the first "
+                                                  "not after the second",
+                                                  *from, *to)));
+      return;
+    }
+    if (*last - *first > 3660) {
+      *exit_code = report_error(Error(ErrorCode::kInvalidArgument, "a backfill covers at most 10 years of dates"));
+      return;
+    }
+    auto project = load_project_for_command(args->project);
+    if (!project) {
+      *exit_code = report_error(project.error());
+      return;
+    }
+    pipeline::Runner runner(**project, context.fs());
+    ProgressPrinter progress(!args->json && isatty(STDERR_FILENO));
+    json records = json::array();
+    *exit_code = kExitOk;
+    for (int64_t day = *first; day <= *last; ++day) {
+      pipeline::RunOptions options;
+      options.run_date = pipeline::format_date_days(day);
+      options.selectors = args->select;
+      options.full_refresh = args->full_refresh && day == *first;  // rebuild once, then go incremental
+      options.threads = args->threads;
+      options.command = "backfill";
+      auto record = runner.run(options, &progress);
+      if (!record) {
+        *exit_code = report_error(record.error());
+        return;
+      }
+      if (args->json) {
+        records.push_back(json::parse(pipeline::run_record_to_json(*record)));
+      } else {
+        print_summary(*record);
+      }
+      if (record->status != "success") {
+        *exit_code = kExitFailed;
+        if (!args->json) {
+          std::cerr << fmt::format("error: backfill stopped at {}; fix the failure, then `silt run --resume {}` and "
+                                   "`silt backfill --from {} --to {}`\n",
+                                   options.run_date, record->run_id, pipeline::format_date_days(day + 1), *to);
+        }
+        break;
+      }
+    }
+    if (args->json) std::cout << records.dump(2) << "\n";
+  });
+}
+
+void register_plan(CLI::App& app, CommandContext& context, int* exit_code) {
+  auto* cmd = app.add_subcommand("plan", "show what `silt run` would do, in which order and why; runs nothing");
+  auto args = std::make_shared<RunArgs>();
+  add_project_options(cmd, args->project);
+  cmd->add_option("-s,--select", args->select, "models (as for `silt run`)");
+  cmd->add_option("--date", args->date, "run date YYYY-MM-DD (default: today, UTC)");
+  cmd->add_flag("--full-refresh", args->full_refresh, "plan a rebuild from scratch");
+  cmd->add_flag("--json", args->json, "print the plan as JSON");
+  cmd->callback([args, &context, exit_code]() {
+    context.begin();
+    auto project = load_project_for_command(args->project);
+    if (!project) {
+      *exit_code = report_error(project.error());
+      return;
+    }
+    pipeline::RunOptions options;
+    options.run_date = args->date;
+    options.selectors = args->select;
+    options.full_refresh = args->full_refresh;
+    pipeline::Runner runner(**project, context.fs());
+    auto plan = runner.plan(options);
+    if (!plan) {
+      *exit_code = report_error(plan.error());
+      return;
+    }
+    if (args->json) {
+      json out = json::array();
+      for (const auto& model : *plan) {
+        json item = {{"model", model.model},
+                     {"table", model.table},
+                     {"materialized", model.materialized},
+                     {"depends_on", model.depends_on},
+                     {"table_exists", model.table_exists},
+                     {"table_version", model.table_version},
+                     {"action", model.action},
+                     {"reason", model.reason}};
+        if (!model.window_start.empty()) {
+          item["window_start"] = model.window_start;
+          item["window_end"] = model.window_end;
+        }
+        if (model.new_files >= 0) {
+          item["new_files"] = model.new_files;
+          item["known_files"] = model.known_files;
+        }
+        out.push_back(std::move(item));
+      }
+      std::cout << out.dump(2) << "\n";
+    } else {
+      engine::duckdb::TextResult table;
+      table.column_names = {"#", "model", "table", "materialized", "version", "action", "why"};
+      table.column_types = {"BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"};
+      int index = 0;
+      for (const auto& model : *plan) {
+        table.rows.push_back({std::to_string(++index), model.model, model.table, model.materialized,
+                              version_text(model.table_version), model.action, model.reason});
+      }
+      std::cout << fmt::format("plan for {} ({} model{})\n", args->date.empty() ? "today" : args->date, plan->size(),
+                               plan->size() == 1 ? "" : "s");
+      std::cout << render_table(table);
+    }
+    *exit_code = kExitOk;
+  });
+}
+
+void register_runs(CLI::App& app, CommandContext& context, int* exit_code) {
+  auto* cmd = app.add_subcommand("runs", "run history: newest first, or one run's models");
+  struct Args {
+    ProjectArgs project;
+    std::string run_id;
+    size_t limit = 20;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  add_project_options(cmd, args->project);
+  cmd->add_option("run_id", args->run_id, "show this run's models");
+  cmd->add_option("--limit", args->limit, "at most this many runs (default 20, 0 = all)");
+  cmd->add_flag("--json", args->json, "print as JSON");
+  cmd->callback([args, &context, exit_code]() {
+    context.begin();
+    auto project = load_project_for_command(args->project);
+    if (!project) {
+      *exit_code = report_error(project.error());
+      return;
+    }
+    pipeline::RunStore store(context.fs(), (*project)->config.storage_root);
+    if (!args->run_id.empty()) {
+      auto record = store.load(args->run_id);
+      if (!record) {
+        *exit_code = report_error(record.error());
+        return;
+      }
+      if (args->json) {
+        std::cout << pipeline::run_record_to_json(*record);
+      } else {
+        print_summary(*record);
+      }
+      *exit_code = kExitOk;
+      return;
+    }
+    auto records = store.list(args->limit);
+    if (!records) {
+      *exit_code = report_error(records.error());
+      return;
+    }
+    if (args->json) {
+      json out = json::array();
+      for (const auto& record : *records) out.push_back(json::parse(pipeline::run_record_to_json(record)));
+      std::cout << out.dump(2) << "\n";
+    } else {
+      engine::duckdb::TextResult table;
+      table.column_names = {"run_id", "command", "date", "status", "models", "failed", "skipped",
+                            "rows_out", "started_at", "duration"};
+      table.column_types = {"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT",
+                            "BIGINT", "VARCHAR", "VARCHAR"};
+      for (const auto& record : *records) {
+        int64_t rows = 0;
+        for (const auto& model : record.models) rows += model.rows_out;
+        table.rows.push_back({record.run_id, record.command, record.run_date, record.status,
+                              std::to_string(record.models.size()),
+                              std::to_string(record.count(pipeline::ModelStatus::kFailed)),
+                              std::to_string(record.count(pipeline::ModelStatus::kSkipped)), std::to_string(rows),
+                              format_timestamp_ms(record.started_ms).substr(0, 19),
+                              record.finished_ms ? seconds(record.finished_ms - record.started_ms) : "-"});
+      }
+      if (records->empty()) {
+        std::cout << "no runs yet\n";
+      } else {
+        std::cout << render_table(table);
+      }
+    }
+    *exit_code = kExitOk;
+  });
+}
+
+}  // namespace
+
+void register_run_commands(CLI::App& app, CommandContext& context, int* exit_code) {
+  register_run(app, context, exit_code);
+  register_backfill(app, context, exit_code);
+  register_plan(app, context, exit_code);
+  register_runs(app, context, exit_code);
+}
+
+}  // namespace silt::app

@@ -1,0 +1,627 @@
+// Loads a whole project: silt.yaml, every model file under the model paths with its configuration,
+// the tables each model reads (found by DuckDB's parser), and the dependency order. Reports every
+// problem as a diagnostic; never runs a model and never writes anything.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "base/strings.h"
+#include "engine/duckdb/database.h"
+#include "engine/sql_references.h"
+#include "pipeline/model/model.h"
+#include "pipeline/model/model_config.h"
+#include "pipeline/model/suggestion.h"
+#include "pipeline/project/project_loader.h"
+
+namespace silt::pipeline {
+
+const char* materialization_name(Materialization materialization) {
+  switch (materialization) {
+    case Materialization::kTable: return "table";
+    case Materialization::kAppend: return "append";
+    case Materialization::kMerge: return "merge";
+    case Materialization::kIncremental: return "incremental";
+    case Materialization::kSnapshot: return "snapshot";
+  }
+  return "unknown";
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kProjectFile = "silt.yaml";
+constexpr const char* kSourceSchema = "source";
+constexpr const char* kDefaultSchema = "main";
+
+// A .sql file found under a model path.
+struct ModelFile {
+  fs::path path;          // absolute
+  std::string file;       // relative to the project directory
+  std::string directory;  // name of the directory holding it, "" when directly in the model path
+};
+
+// A model plus what only loading needs: where its configuration was written and where it first
+// reads each model it depends on (for diagnostics about names and cycles).
+struct LoadedModel {
+  Model model;
+  std::string config_file;
+  std::map<std::string, TextPosition> config_values;
+  std::map<std::string, TextPosition> first_reference;  // by model name
+  bool parse_sql = true;  // false when the header is malformed (the SQL error would only repeat it)
+};
+
+bool is_identifier(const std::string& text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+bool same_name(const std::string& a, const std::string& b) { return to_lower(a) == to_lower(b); }
+
+// 1-based line and column of a byte offset; columns count UTF-8 characters, as editors do.
+TextPosition position_at(const std::string& text, size_t offset) {
+  offset = std::min(offset, text.size());
+  TextPosition position{1, 1};
+  for (size_t i = 0; i < offset; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++position.line;
+      position.column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++position.column;
+    }
+  }
+  return position;
+}
+
+// Where to show a syntax error: DuckDB reports "at end of input" at the very end of the text, which
+// is usually past the trailing newline, on a line of its own; just after the last character written
+// is where the input really ends.
+TextPosition syntax_error_position(const std::string& sql, size_t offset) {
+  if (offset >= sql.size()) {
+    offset = sql.size();
+    while (offset > 0 && std::isspace(static_cast<unsigned char>(sql[offset - 1]))) --offset;
+  }
+  return position_at(sql, offset);
+}
+
+// Offset of the first character that is not blank or inside a comment (SQL block comments nest).
+size_t first_statement_offset(const std::string& sql) {
+  size_t i = 0;
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    } else if (sql.compare(i, 2, "--") == 0) {
+      i = sql.find('\n', i);
+      if (i == std::string::npos) return sql.size();
+    } else if (sql.compare(i, 2, "/*") == 0) {
+      int depth = 0;
+      do {
+        if (sql.compare(i, 2, "/*") == 0) {
+          ++depth;
+          i += 2;
+        } else if (sql.compare(i, 2, "*/") == 0) {
+          --depth;
+          i += 2;
+        } else {
+          ++i;
+        }
+      } while (depth > 0 && i < sql.size());
+    } else {
+      return i;
+    }
+  }
+  return sql.size();
+}
+
+std::optional<std::string> read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+class ModelSetLoader {
+ public:
+  ModelSetLoader(const ProjectConfig& config, std::vector<Diagnostic>& diagnostics)
+      : config_(config), diagnostics_(diagnostics) {}
+
+  Result<std::vector<Model>> load() {
+    for (const ModelFile& file : discover()) read_model(file);
+    resolve_tables();
+    if (!loaded_.empty()) SILT_TRY(find_references());
+    return order();
+  }
+
+ private:
+  void add(const std::string& file, TextPosition at, std::string message) {
+    diagnostics_.push_back(Diagnostic{file, at.line, at.column, std::move(message)});
+  }
+
+  std::string relative(const fs::path& path) const {
+    fs::path rel = path.lexically_relative(config_.project_dir);
+    return rel.empty() ? path.string() : rel.generic_string();
+  }
+
+  // Every *.sql file under the model paths, sorted; hidden directories are skipped.
+  std::vector<ModelFile> discover() {
+    std::vector<ModelFile> files;
+    std::set<fs::path> seen;
+    const fs::path default_path = fs::path(config_.project_dir) / "models";
+    for (const std::string& model_path : config_.model_paths) {
+      if (model_path.find("://") != std::string::npos) {
+        add(kProjectFile, {}, fmt::format("model directory '{}' must be a local directory", model_path));
+        continue;
+      }
+      std::error_code ec;
+      const fs::path root = fs::path(model_path).lexically_normal();
+      if (!fs::exists(root, ec)) {
+        // The default directory may be absent (a project without models yet); a configured one may not.
+        if (config_.model_paths.size() == 1 && root == default_path.lexically_normal()) continue;
+        add(kProjectFile, {}, fmt::format("model directory '{}' does not exist", relative(root)));
+        continue;
+      }
+      if (!fs::is_directory(root, ec)) {
+        add(kProjectFile, {}, fmt::format("model path '{}' is not a directory", relative(root)));
+        continue;
+      }
+      std::vector<ModelFile> found;
+      fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+      for (; !ec && it != end; it.increment(ec)) {
+        const fs::path& path = it->path();
+        if (path.filename().string().rfind('.', 0) == 0) {
+          if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
+        if (path.extension() != ".sql" || !it->is_regular_file(ec)) continue;
+        if (!seen.insert(path.lexically_normal()).second) continue;  // overlapping model paths
+        ModelFile file;
+        file.path = path.lexically_normal();
+        file.file = relative(file.path);
+        if (file.path.parent_path() != root) file.directory = file.path.parent_path().filename().string();
+        found.push_back(std::move(file));
+      }
+      if (ec) add(kProjectFile, {}, fmt::format("cannot list model directory '{}': {}", relative(root), ec.message()));
+      files.insert(files.end(), found.begin(), found.end());
+    }
+    std::sort(files.begin(), files.end(), [](const ModelFile& a, const ModelFile& b) { return a.file < b.file; });
+    return files;
+  }
+
+  void read_model(const ModelFile& file) {
+    const std::string name = file.path.stem().string();
+    if (!is_identifier(name)) {
+      add(file.file, {1, 1},
+          fmt::format("invalid model name '{}' (a model is named after its file: use letters, digits and "
+                      "underscores, not starting with a digit)",
+                      name));
+      return;
+    }
+    for (const LoadedModel& other : loaded_) {
+      if (same_name(other.model.name, name)) {
+        add(file.file, {1, 1}, fmt::format("duplicate model name '{}' (also {})", name, other.model.file));
+        return;
+      }
+    }
+    auto text = read_text(file.path);
+    if (!text) {
+      add(file.file, {}, fmt::format("cannot read the model file {}", file.path.string()));
+      return;
+    }
+
+    LoadedModel loaded;
+    Model& model = loaded.model;
+    model.name = name;
+    model.file = file.file;
+    model.path = file.path.string();
+    model.sql = std::move(*text);
+
+    const size_t problems_before = diagnostics_.size();
+    const auto header = find_config_header(model.sql, model.file, &diagnostics_);
+    loaded.parse_sql = diagnostics_.size() == problems_before;
+    std::vector<fs::path> config_files;
+    for (const char* extension : {".yml", ".yaml"}) {
+      fs::path candidate = file.path;
+      candidate.replace_extension(extension);
+      std::error_code ec;
+      if (fs::is_regular_file(candidate, ec)) config_files.push_back(candidate);
+    }
+    if (config_files.size() > 1) {
+      add(relative(config_files[1]), {1, 1},
+          fmt::format("configuration given twice for model '{}': {} and {} (keep one)", name,
+                      relative(config_files[0]), relative(config_files[1])));
+    }
+    if (header && !config_files.empty()) {
+      add(model.file, header->start,
+          fmt::format("configuration given twice for model '{}': in this header and in {} (keep one)", name,
+                      relative(config_files[0])));
+    }
+
+    ParsedModelConfig parsed;
+    if (header) {
+      loaded.config_file = model.file;
+      parsed = parse_model_config(header->yaml, model.file, &diagnostics_);
+    } else if (!config_files.empty()) {
+      loaded.config_file = relative(config_files[0]);
+      if (auto yaml = read_text(config_files[0])) {
+        parsed = parse_model_config(*yaml, loaded.config_file, &diagnostics_);
+      } else {
+        add(loaded.config_file, {}, fmt::format("cannot read {}", config_files[0].string()));
+      }
+    } else {
+      loaded.config_file = model.file;
+    }
+    model.config = std::move(parsed.config);
+    loaded.config_values = std::move(parsed.values);
+    resolve_name(loaded, file);
+    loaded_.push_back(std::move(loaded));
+  }
+
+  // Where a configured value was written, else the start of the model file.
+  std::pair<std::string, TextPosition> config_position(const LoadedModel& loaded, const std::string& key) const {
+    auto it = loaded.config_values.find(key);
+    if (it != loaded.config_values.end()) return {loaded.config_file, it->second};
+    return {loaded.model.file, {1, 1}};
+  }
+
+  // Schema: configured, else the directory name ("main" directly in a model path). Table: alias,
+  // else the model name without a leading "<schema>_".
+  void resolve_name(LoadedModel& loaded, const ModelFile& file) {
+    Model& model = loaded.model;
+    model.schema = !model.config.schema.empty() ? model.config.schema
+                   : file.directory.empty()     ? std::string(kDefaultSchema)
+                                                : file.directory;
+    const auto [schema_file, schema_at] = config_position(loaded, "schema");
+    if (!is_identifier(model.schema)) {
+      add(schema_file, schema_at,
+          fmt::format("the directory name '{}' is not a valid schema name (rename the directory or set 'schema': "
+                      "letters, digits and underscores, not starting with a digit)",
+                      model.schema));
+    } else if (same_name(model.schema, kSourceSchema)) {
+      add(schema_file, schema_at,
+          fmt::format("schema '{}' is reserved for the sources of silt.yaml (rename the directory or set 'schema')",
+                      model.schema));
+    }
+    if (!model.config.alias.empty()) {
+      model.table = model.config.alias;
+      return;
+    }
+    model.table = model.name;
+    const std::string prefix = to_lower(model.schema) + "_";
+    if (to_lower(model.name).rfind(prefix, 0) == 0 && is_identifier(model.name.substr(prefix.size()))) {
+      model.table = model.name.substr(prefix.size());
+    }
+  }
+
+  // Qualified names must be unique; builds the lookups references are resolved with.
+  void resolve_tables() {
+    for (size_t i = 0; i < loaded_.size(); ++i) {
+      const Model& model = loaded_[i].model;
+      by_name_.emplace(to_lower(model.name), i);
+      auto [it, inserted] = by_qualified_.emplace(to_lower(model.qualified_name()), i);
+      if (!inserted) {
+        const Model& other = loaded_[it->second].model;
+        const auto [file, at] = config_position(loaded_[i], model.config.alias.empty() ? "schema" : "alias");
+        add(file, at,
+            fmt::format("table '{}' is also the table of model '{}' ({}); set 'alias' or 'schema' to tell them apart",
+                        model.qualified_name(), other.name, other.file));
+      }
+      by_table_[to_lower(model.table)].push_back(i);
+      known_names_.push_back(model.qualified_name());
+    }
+    for (const LoadedModel& loaded : loaded_) known_names_.push_back(loaded.model.name);
+    for (const SourceConfig& source : config_.sources) {
+      sources_.emplace(to_lower(source.name), source.name);
+      known_names_.push_back(std::string(kSourceSchema) + "." + source.name);
+    }
+  }
+
+  // Parses every model once with one in-memory DuckDB and resolves what it reads.
+  Status find_references() {
+    auto database = engine::duckdb::Database::open(engine::duckdb::DatabaseOptions{1, "", ""});
+    if (!database) return database.error().with_context("opening DuckDB to parse models");
+    auto connection = engine::duckdb::Connection::open(**database);
+    if (!connection) return connection.error().with_context("opening DuckDB to parse models");
+    for (size_t i = 0; i < loaded_.size(); ++i) {
+      if (!loaded_[i].parse_sql) continue;
+      auto references = engine::find_sql_references(**connection, loaded_[i].model.sql);
+      if (!references) return references.error().with_context("parsing " + loaded_[i].model.file);
+      resolve_references(i, *references);
+    }
+    return Status::ok_status();
+  }
+
+  void resolve_references(size_t index, const engine::SqlReferences& parsed) {
+    LoadedModel& loaded = loaded_[index];
+    Model& model = loaded.model;
+    const TextPosition statement = position_at(model.sql, first_statement_offset(model.sql));
+    switch (parsed.problem) {
+      case engine::SqlProblem::kNone:
+        break;
+      case engine::SqlProblem::kSyntax:
+        add(model.file, parsed.has_error_offset ? syntax_error_position(model.sql, parsed.error_offset) : statement,
+            parsed.error);
+        return;
+      case engine::SqlProblem::kNotSelect:
+        add(model.file, statement, "a model must be a single SELECT statement");
+        return;
+      case engine::SqlProblem::kMultipleStatements:
+        add(model.file, statement,
+            fmt::format("a model must be a single SELECT statement (found {} statements)", parsed.statement_count));
+        return;
+      case engine::SqlProblem::kEmpty:
+        add(model.file, {1, 1}, "a model must be a single SELECT statement (the file has none)");
+        return;
+    }
+
+    std::set<std::string> depends_on;
+    std::set<std::string> sources;
+    for (const engine::SqlTableReference& table : parsed.tables) {
+      const TextPosition at = position_at(model.sql, table.offset);
+      model.references.push_back(TableReference{table.schema, table.table, at.line, at.column});
+      std::string written = table.schema.empty() ? table.table : table.schema + "." + table.table;
+      if (!table.catalog.empty()) {
+        add(model.file, at, unknown_table(table.catalog + "." + written, table.table));
+        continue;
+      }
+      if (same_name(table.schema, kSourceSchema)) {
+        auto source = sources_.find(to_lower(table.table));
+        if (source == sources_.end()) {
+          add(model.file, at, unknown_source(written));
+        } else {
+          sources.insert(source->second);
+        }
+        continue;
+      }
+      auto target = find_model(table.schema, table.table, model.file, at);
+      if (!target) continue;
+      const Model& dependency = loaded_[*target].model;
+      if (*target == index) {
+        add(model.file, at, fmt::format("a model cannot read its own table ('{}')", model.qualified_name()));
+        continue;
+      }
+      // A disabled model's table is not kept current, so an enabled model must not read it.
+      if (!dependency.config.enabled && model.config.enabled) {
+        add(model.file, at,
+            fmt::format("'{}' is the table of model '{}', which is disabled (enabled: false)", written, dependency.name));
+      }
+      depends_on.insert(dependency.name);
+      loaded.first_reference.emplace(dependency.name, at);
+    }
+    model.depends_on.assign(depends_on.begin(), depends_on.end());
+    model.sources.assign(sources.begin(), sources.end());
+  }
+
+  // The model a (possibly unqualified) table name refers to; reports unknown and ambiguous names.
+  std::optional<size_t> find_model(const std::string& schema, const std::string& table, const std::string& file,
+                                   TextPosition at) {
+    if (!schema.empty()) {
+      auto it = by_qualified_.find(to_lower(schema + "." + table));
+      if (it != by_qualified_.end()) return it->second;
+      add(file, at, unknown_table(schema + "." + table, table));
+      return std::nullopt;
+    }
+    if (auto it = by_name_.find(to_lower(table)); it != by_name_.end()) return it->second;
+    if (auto it = by_table_.find(to_lower(table)); it != by_table_.end()) {
+      if (it->second.size() == 1) return it->second.front();
+      std::vector<std::string> choices;
+      for (size_t i : it->second) choices.push_back(loaded_[i].model.qualified_name());
+      std::sort(choices.begin(), choices.end());
+      add(file, at, fmt::format("ambiguous table '{}' (qualify it: {})", table, join(choices, ", ")));
+      return std::nullopt;
+    }
+    if (table.find_first_of("./") != std::string::npos) {
+      add(file, at,
+          fmt::format("'{}' reads a file directly (declare it as a source in silt.yaml and read source.<name>)", table));
+      return std::nullopt;
+    }
+    add(file, at, unknown_table(table, table));
+    return std::nullopt;
+  }
+
+  // A likely intended name: the closest known name, else the known name whose last part is closest
+  // to the table part ("ordrs" -> "silver.orders").
+  std::optional<std::string> suggestion(const std::string& written, const std::string& table,
+                                        const std::vector<std::string>& candidates) const {
+    if (auto best = closest_name(written, candidates)) return best;
+    std::vector<std::string> last_parts;
+    for (const auto& candidate : candidates) last_parts.push_back(candidate.substr(candidate.rfind('.') + 1));
+    if (auto best = closest_name(table, last_parts)) {
+      for (size_t i = 0; i < candidates.size(); ++i) {
+        if (last_parts[i] == *best) return candidates[i];
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::string unknown_table(const std::string& written, const std::string& table) const {
+    if (auto best = suggestion(written, table, known_names_)) {
+      return fmt::format("unknown table '{}' (did you mean '{}'?)", written, *best);
+    }
+    return fmt::format("unknown table '{}' (no model has this table; sources are read as source.<name>)", written);
+  }
+
+  std::string unknown_source(const std::string& written) const {
+    std::vector<std::string> names;
+    for (const SourceConfig& source : config_.sources) names.push_back(std::string(kSourceSchema) + "." + source.name);
+    const std::string table = written.substr(written.find('.') + 1);
+    if (auto best = suggestion(written, table, names)) {
+      return fmt::format("unknown source '{}' (did you mean '{}'?)", written, *best);
+    }
+    if (names.empty()) return fmt::format("unknown source '{}' (silt.yaml defines no sources)", written);
+    return fmt::format("unknown source '{}' (silt.yaml defines: {})", written, join(names, ", "));
+  }
+
+  // Dependencies first, ties by name (Kahn's algorithm with an ordered ready set). Models left over
+  // are on or behind a cycle; each cycle is reported once.
+  std::vector<Model> order() {
+    const size_t n = loaded_.size();
+    std::vector<std::vector<size_t>> dependencies(n), dependents(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (const std::string& name : loaded_[i].model.depends_on) {
+        const size_t target = by_name_.at(to_lower(name));
+        dependencies[i].push_back(target);
+        dependents[target].push_back(i);
+      }
+    }
+    std::vector<size_t> waiting(n);
+    std::set<std::pair<std::string, size_t>> ready;
+    for (size_t i = 0; i < n; ++i) {
+      waiting[i] = dependencies[i].size();
+      if (waiting[i] == 0) ready.emplace(loaded_[i].model.name, i);
+    }
+    std::vector<Model> sorted;
+    std::vector<bool> placed(n, false);
+    while (!ready.empty()) {
+      const size_t i = ready.begin()->second;
+      ready.erase(ready.begin());
+      placed[i] = true;
+      sorted.push_back(loaded_[i].model);
+      for (size_t dependent : dependents[i]) {
+        if (--waiting[dependent] == 0) ready.emplace(loaded_[dependent].model.name, dependent);
+      }
+    }
+    if (sorted.size() < n) report_cycles(dependencies, placed);
+    std::vector<std::pair<std::string, size_t>> rest;
+    for (size_t i = 0; i < n; ++i) {
+      if (!placed[i]) rest.emplace_back(loaded_[i].model.name, i);
+    }
+    std::sort(rest.begin(), rest.end());
+    for (const auto& [name, i] : rest) sorted.push_back(loaded_[i].model);
+    return sorted;
+  }
+
+  // One diagnostic per strongly connected component of the unplaced models: the shortest cycle
+  // through its first member by name, reported at that member's reference to the next one.
+  void report_cycles(const std::vector<std::vector<size_t>>& dependencies, const std::vector<bool>& placed) {
+    const size_t n = loaded_.size();
+    // Tarjan's algorithm (recursive; model graphs are small).
+    std::vector<int> index(n, -1), low(n, 0);
+    std::vector<bool> on_stack(n, false);
+    std::vector<size_t> stack;
+    std::vector<std::vector<size_t>> components;
+    int counter = 0;
+    std::function<void(size_t)> connect = [&](size_t v) {
+      index[v] = low[v] = counter++;
+      stack.push_back(v);
+      on_stack[v] = true;
+      for (size_t w : dependencies[v]) {
+        if (placed[w]) continue;
+        if (index[w] < 0) {
+          connect(w);
+          low[v] = std::min(low[v], low[w]);
+        } else if (on_stack[w]) {
+          low[v] = std::min(low[v], index[w]);
+        }
+      }
+      if (low[v] != index[v]) return;
+      std::vector<size_t> component;
+      size_t w;
+      do {
+        w = stack.back();
+        stack.pop_back();
+        on_stack[w] = false;
+        component.push_back(w);
+      } while (w != v);
+      if (component.size() > 1) components.push_back(std::move(component));
+    };
+    for (size_t v = 0; v < n; ++v) {
+      if (!placed[v] && index[v] < 0) connect(v);
+    }
+
+    for (const auto& component : components) {
+      const std::set<size_t> members(component.begin(), component.end());
+      auto by_name = [&](size_t a, size_t b) { return loaded_[a].model.name < loaded_[b].model.name; };
+      const size_t start = *std::min_element(component.begin(), component.end(), by_name);
+      // Breadth-first from start, visiting dependencies in name order, until one leads back to start.
+      std::map<size_t, size_t> parent;
+      std::queue<size_t> queue;
+      queue.push(start);
+      std::optional<size_t> last;
+      while (!queue.empty() && !last) {
+        const size_t v = queue.front();
+        queue.pop();
+        std::vector<size_t> next;
+        for (size_t w : dependencies[v]) {
+          if (members.count(w)) next.push_back(w);
+        }
+        std::sort(next.begin(), next.end(), by_name);
+        for (size_t w : next) {
+          if (w == start) {
+            last = v;
+            break;
+          }
+          if (parent.emplace(w, v).second) queue.push(w);
+        }
+      }
+      if (!last) continue;  // cannot happen in a component of two or more
+      std::vector<size_t> path;
+      for (size_t v = *last; v != start; v = parent.at(v)) path.push_back(v);
+      path.push_back(start);
+      std::reverse(path.begin(), path.end());
+      std::vector<std::string> names;
+      for (size_t v : path) names.push_back(loaded_[v].model.name);
+      names.push_back(loaded_[start].model.name);
+      const LoadedModel& first = loaded_[start];
+      const std::string& second = names[1];
+      auto at = first.first_reference.find(second);
+      add(first.model.file, at != first.first_reference.end() ? at->second : TextPosition{1, 1},
+          fmt::format("cycle between models: {}", join(names, " -> ")));
+    }
+  }
+
+  const ProjectConfig& config_;
+  std::vector<Diagnostic>& diagnostics_;
+  std::vector<LoadedModel> loaded_;
+  std::map<std::string, size_t> by_name_;                  // lower-case model name
+  std::map<std::string, size_t> by_qualified_;             // lower-case schema.table
+  std::map<std::string, std::vector<size_t>> by_table_;    // lower-case table name
+  std::map<std::string, std::string> sources_;             // lower-case name -> name in silt.yaml
+  std::vector<std::string> known_names_;                   // for suggestions
+};
+
+}  // namespace
+
+Result<Project> load_full_project(const std::string& project_dir, const std::string& environment,
+                                  std::vector<Diagnostic>* diagnostics) {
+  return load_full_project(project_dir, environment, diagnostics, nullptr);
+}
+
+Result<Project> load_full_project(const std::string& project_dir, const std::string& environment,
+                                  std::vector<Diagnostic>* diagnostics, Project* partial) {
+  std::vector<Diagnostic> found;
+  auto config = load_project(project_dir, environment, &found);
+  if (diagnostics != nullptr) diagnostics->insert(diagnostics->end(), found.begin(), found.end());
+  // Without a valid silt.yaml the model paths and sources are unknown, so models are not checked.
+  if (!config) return config.error();
+
+  Project project;
+  project.config = std::move(*config);
+  ModelSetLoader loader(project.config, found);
+  auto models = loader.load();
+  if (!models) return models.error();
+  project.models = std::move(*models);
+  if (partial != nullptr) *partial = project;
+
+  std::stable_sort(found.begin(), found.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+  });
+  if (found.empty()) return project;
+  if (diagnostics != nullptr) diagnostics->insert(diagnostics->end(), found.begin(), found.end());
+  return make_error(ErrorCode::kConfig, fmt::format("{}: {} problem{} (first: {})", project.config.project_dir,
+                                                    found.size(), found.size() == 1 ? "" : "s",
+                                                    format_diagnostic(found.front())));
+}
+
+}  // namespace silt::pipeline

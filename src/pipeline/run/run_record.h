@@ -1,0 +1,82 @@
+// The record of one pipeline run: what ran, with which parameters, what each model read and wrote,
+// and how it ended. Stored as JSON under <storage_root>/_silt/runs/<run_id>.json and rewritten as
+// the run progresses, so a crashed run is still visible (status "running").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/file_system.h"
+
+namespace silt::pipeline {
+
+enum class ModelStatus { kPending, kRunning, kSuccess, kFailed, kSkipped };
+const char* model_status_name(ModelStatus status);
+
+struct ModelRun {
+  std::string model;
+  std::string table;         // qualified name
+  std::string materialized;
+  std::string action;        // what was done: "create", "merge", "append", "replace window", ...
+  ModelStatus status = ModelStatus::kPending;
+  std::string message;       // a skip reason, "nothing to change", ...
+  std::string error;         // for failures: file:line: message
+  std::map<std::string, int64_t> inputs;  // table read -> version
+  int64_t version_before = -1;
+  int64_t version_written = -1;  // -1: nothing committed
+  int64_t rows_in = 0;           // rows the model's query produced
+  int64_t rows_out = 0;          // rows written to the table (inserted + updated for merges)
+  int64_t rows_inserted = 0;
+  int64_t rows_updated = 0;
+  int64_t rows_deleted = 0;
+  int64_t files_added = 0;
+  int64_t files_removed = 0;
+  int64_t files_ingested = 0;    // source files read for the first time
+  std::string window_start, window_end;  // incremental models
+  int64_t started_ms = 0;
+  int64_t duration_ms = 0;
+};
+
+struct RunRecord {
+  std::string run_id;
+  std::string project;
+  std::string environment;
+  std::string command;       // "run", "backfill", "resume"
+  std::string run_date;      // YYYY-MM-DD
+  bool full_refresh = false;
+  std::vector<std::string> selectors;
+  std::string resumed_from;  // run id, for --resume
+  std::string status = "running";  // running | success | failed
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  std::vector<ModelRun> models;  // in run order
+
+  int count(ModelStatus status) const;
+};
+
+std::string run_record_to_json(const RunRecord& record);
+Result<RunRecord> run_record_from_json(const std::string& text, const std::string& origin);
+
+// Run records of one project storage root.
+class RunStore {
+ public:
+  RunStore(storage::FileSystem& fs, std::string storage_root);
+
+  Status save(const RunRecord& record);
+  Result<RunRecord> load(const std::string& run_id);
+  // Newest first; at most `limit` (0: all). Unreadable records are skipped with a warning.
+  Result<std::vector<RunRecord>> list(size_t limit = 0);
+  std::string directory() const { return directory_; }
+
+ private:
+  storage::FileSystem& fs_;
+  std::string directory_;
+};
+
+// "20251103T101500Z-3f2a9c": sortable by start time, unique enough across processes.
+std::string new_run_id(int64_t now_ms);
+
+}  // namespace silt::pipeline
