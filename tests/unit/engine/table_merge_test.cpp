@@ -103,5 +103,50 @@ TEST_F(TableMergeTest, MissingTableIsNotFound) {
   EXPECT_EQ(report.error().code(), ErrorCode::kNotFound);
 }
 
+TEST_F(TableMergeTest, NewColumnsAreRefusedUnlessAddedAndThenOldRowsReadNull) {
+  append("SELECT range AS id, 'a' AS name FROM range(3)");
+  Source source;
+  source.query = "SELECT 1 AS id, 'b' AS name, 7 AS score UNION ALL SELECT 5, 'e', 9";
+  MergeOptions options;
+  options.keys = {"id"};
+  auto refused = ops_->merge(root_, source, options);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("'score'"), std::string::npos) << refused.error().message();
+  EXPECT_EQ(query_value("SELECT count(*) FROM t"), "3");
+
+  options.add_new_columns = true;
+  options.commit_info = {{"siltRunId", "\"r1\""}};
+  auto merged = ops_->merge(root_, source, options);
+  ASSERT_TRUE(merged) << merged.error().message();
+  EXPECT_EQ(merged->columns_added, std::vector<std::string>{"score"});
+  EXPECT_EQ(merged->rows_source, 2);
+  EXPECT_EQ(query_value("SELECT string_agg(id || ':' || name || ':' || coalesce(CAST(score AS VARCHAR), '-'), ',' "
+                        "ORDER BY id) FROM t"),
+            "0:a:-,1:b:7,2:a:-,5:e:9");
+  auto commit = fs_.read(root_ + "/_delta_log/00000000000000000001.json");
+  ASSERT_TRUE(commit);
+  EXPECT_NE(commit->find("\"siltRunId\":\"r1\""), std::string::npos) << *commit;
+  EXPECT_NE(commit->find("\"metaData\""), std::string::npos) << *commit;
+}
+
+TEST_F(TableMergeTest, OverwriteSchemaReplacesColumnsAndPartitioning) {
+  append("SELECT range AS id, 'a' AS name FROM range(3)");
+  Source source;
+  source.query = "SELECT 'x' AS code, DATE '2025-11-01' AS day";
+  WriteOptions options;
+  options.mode = WriteMode::kOverwrite;
+  auto refused = ops_->write(root_, source, options);
+  EXPECT_FALSE(refused);
+  options.overwrite_schema = true;
+  options.partition_by = {"day"};
+  auto written = ops_->write(root_, source, options);
+  ASSERT_TRUE(written) << written.error().message();
+  auto snapshot = ops_->load(root_);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ((*snapshot)->partition_columns(), std::vector<std::string>{"day"});
+  EXPECT_EQ(query_value("SELECT code || '/' || day FROM t"), "x/2025-11-01");
+  EXPECT_EQ(query_value("SELECT count(*) FROM t"), "1");
+}
+
 }  // namespace
 }  // namespace silt::engine
