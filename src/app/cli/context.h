@@ -25,6 +25,7 @@ class CommandContext {
   // Applies global options that take effect before a command runs (log level).
   void begin();
 
+  const GlobalOptions& options() const { return options_; }
   storage::FileSystem& fs();
   Result<engine::Session*> session();
   // An absolute, normalised table location from a user path.

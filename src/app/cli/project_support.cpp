@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "pipeline/project/project_loader.h"
+
 namespace silt::app {
 
 void add_project_options(CLI::App* command, ProjectArgs& args) {
@@ -13,17 +15,36 @@ void add_project_options(CLI::App* command, ProjectArgs& args) {
   command->add_option("--env", args.environment, "environment to apply (default: SILT_ENV, then default_env)");
 }
 
-Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args) {
+namespace {
+
+Error problems_error(const std::vector<pipeline::Diagnostic>& diagnostics, const std::string& directory) {
+  for (const auto& diagnostic : diagnostics) std::cerr << format_diagnostic(diagnostic) << "\n";
+  return Error(ErrorCode::kConfig, fmt::format("{} problem{} in project {}; see above (`silt validate` lists them too)",
+                                               diagnostics.size(), diagnostics.size() == 1 ? "" : "s", directory));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args,
+                                                                   const GlobalOptions& global) {
   std::vector<pipeline::Diagnostic> diagnostics;
   auto project = pipeline::load_full_project(args.directory, args.environment, &diagnostics);
   if (!project) {
     if (diagnostics.empty()) return std::move(project).error();
-    for (const auto& diagnostic : diagnostics) std::cerr << format_diagnostic(diagnostic) << "\n";
-    return make_error(ErrorCode::kConfig,
-                      fmt::format("{} problem{} in project {}; see above (`silt validate` lists them too)",
-                                  diagnostics.size(), diagnostics.size() == 1 ? "" : "s", args.directory));
+    return problems_error(diagnostics, args.directory);
   }
+  auto& engine = project->config.engine;
+  if (global.threads > 0) engine.threads = global.threads;
+  if (!global.memory_limit.empty()) engine.memory_limit = global.memory_limit;
+  if (!global.temp_directory.empty()) engine.temp_directory = global.temp_directory;
   return std::make_unique<pipeline::Project>(std::move(*project));
+}
+
+Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args) {
+  std::vector<pipeline::Diagnostic> diagnostics;
+  auto config = pipeline::load_project(args.directory, args.environment, &diagnostics);
+  if (!config && !diagnostics.empty()) return problems_error(diagnostics, args.directory);
+  return config;
 }
 
 }  // namespace silt::app

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "app/cli/context.h"
 #include "pipeline/model/model.h"
 
 namespace CLI {
@@ -22,7 +23,11 @@ struct ProjectArgs {
 void add_project_options(CLI::App* command, ProjectArgs& args);
 
 // Loads and validates the whole project. On problems, prints each as file:line:col to stderr and
-// fails with a Config error ("<n> problems in <dir>; see above").
-Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args);
+// fails with a Config error ("<n> problems in <dir>; see above"). Global --threads, --memory-limit
+// and --temp-dir, when given, override the project's engine settings.
+Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args,
+                                                                   const GlobalOptions& global);
+// silt.yaml only (for commands that do not need the models, such as `silt runs`).
+Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args);
 
 }  // namespace silt::app

@@ -23,6 +23,8 @@ using json = nlohmann::ordered_json;
 
 std::string seconds(int64_t ms) { return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0); }
 
+std::string counted(int64_t count, const char* noun) { return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s"); }
+
 // Progress on a terminal (standard error): one line as each model starts and ends. Silent when
 // standard error is not a terminal, so logs and CI output hold only the summary.
 class ProgressPrinter : public pipeline::RunObserver {
@@ -31,14 +33,15 @@ class ProgressPrinter : public pipeline::RunObserver {
 
   void model_started(const pipeline::ModelRun& model, int index, int total) override {
     if (!enabled_) return;
-    std::cerr << fmt::format("[{}/{}] {:<28} started      (elapsed {})\n", index, total, model.table, elapsed());
+    (void)index;
+    std::cerr << fmt::format("[ -/{}] {:<28} started      (elapsed {})\n", total, model.table, elapsed());
   }
   void model_finished(const pipeline::ModelRun& model, int index, int total) override {
     if (!enabled_) return;
     std::cerr << fmt::format("[{}/{}] {:<28} {:<12} (elapsed {}){}\n", index, total, model.table,
                              pipeline::model_status_name(model.status), elapsed(),
                              model.status == pipeline::ModelStatus::kSuccess
-                                 ? fmt::format(" {} rows out in {}", model.rows_out, seconds(model.duration_ms))
+                                 ? fmt::format(" {} out in {}", counted(model.rows_out, "row"), seconds(model.duration_ms))
                                  : "");
   }
 
@@ -64,18 +67,21 @@ engine::duckdb::TextResult models_table(const pipeline::RunRecord& record) {
   return table;
 }
 
-void print_summary(const pipeline::RunRecord& record) {
-  std::cout << fmt::format("run {}  date {}  {}: {} models, {} succeeded, {} failed, {} skipped, {}\n", record.run_id,
-                           record.run_date, record.status, record.models.size(),
-                           record.count(pipeline::ModelStatus::kSuccess), record.count(pipeline::ModelStatus::kFailed),
-                           record.count(pipeline::ModelStatus::kSkipped),
-                           seconds(record.finished_ms - record.started_ms));
-  std::cout << render_table(models_table(record));
+void print_failures(const pipeline::RunRecord& record) {
   for (const auto& model : record.models) {
     if (model.status == pipeline::ModelStatus::kFailed) {
       std::cerr << fmt::format("error: model '{}' failed: {}\n", model.model, model.error);
     }
   }
+}
+
+void print_summary(const pipeline::RunRecord& record) {
+  std::cout << fmt::format("run {}  date {}  {}: {}, {} succeeded, {} failed, {} skipped, {}\n", record.run_id,
+                           record.run_date, record.status, counted(static_cast<int64_t>(record.models.size()), "model"),
+                           record.count(pipeline::ModelStatus::kSuccess), record.count(pipeline::ModelStatus::kFailed),
+                           record.count(pipeline::ModelStatus::kSkipped),
+                           seconds(record.finished_ms - record.started_ms));
+  std::cout << render_table(models_table(record));
 }
 
 struct RunArgs {
@@ -106,6 +112,7 @@ int finish_run(const Result<pipeline::RunRecord>& record, bool as_json) {
   } else {
     print_summary(*record);
   }
+  print_failures(*record);
   return record->status == "success" ? kExitOk : kExitFailed;
 }
 
@@ -116,7 +123,7 @@ void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_option("--resume", args->resume, "re-run the models that failed or were skipped in this run id");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_project_for_command(args->project);
+    auto project = load_project_for_command(args->project, context.options());
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -161,7 +168,7 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       *exit_code = report_error(Error(ErrorCode::kInvalidArgument, "a backfill covers at most 10 years of dates"));
       return;
     }
-    auto project = load_project_for_command(args->project);
+    auto project = load_project_for_command(args->project, context.options());
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -187,9 +194,10 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       } else {
         print_summary(*record);
       }
+      print_failures(*record);
       if (record->status != "success") {
         *exit_code = kExitFailed;
-        if (!args->json) {
+        {
           std::cerr << fmt::format("error: backfill stopped at {}; fix the failure, then `silt run --resume {}` and "
                                    "`silt backfill --from {} --to {}`\n",
                                    options.run_date, record->run_id, pipeline::format_date_days(day + 1), *to);
@@ -211,7 +219,7 @@ void register_plan(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_flag("--json", args->json, "print the plan as JSON");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_project_for_command(args->project);
+    auto project = load_project_for_command(args->project, context.options());
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -257,8 +265,9 @@ void register_plan(CLI::App& app, CommandContext& context, int* exit_code) {
         table.rows.push_back({std::to_string(++index), model.model, model.table, model.materialized,
                               version_text(model.table_version), model.action, model.reason});
       }
-      std::cout << fmt::format("plan for {} ({} model{})\n", args->date.empty() ? "today" : args->date, plan->size(),
-                               plan->size() == 1 ? "" : "s");
+      std::cout << fmt::format("plan for {} ({})\n",
+                               args->date.empty() ? format_timestamp_ms(now_ms()).substr(0, 10) + " (today)" : args->date,
+                               counted(static_cast<int64_t>(plan->size()), "model"));
       std::cout << render_table(table);
     }
     *exit_code = kExitOk;
@@ -280,12 +289,12 @@ void register_runs(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_flag("--json", args->json, "print as JSON");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_project_for_command(args->project);
+    auto project = load_config_for_command(args->project);
     if (!project) {
       *exit_code = report_error(project.error());
       return;
     }
-    pipeline::RunStore store(context.fs(), (*project)->config.storage_root);
+    pipeline::RunStore store(context.fs(), project->storage_root);
     if (!args->run_id.empty()) {
       auto record = store.load(args->run_id);
       if (!record) {

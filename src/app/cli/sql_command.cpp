@@ -40,7 +40,7 @@ Result<std::string> read_sql_file(const std::string& path) {
 // source as source.<name>.
 template <typename Args>
 Status register_project(const Args& args, CommandContext& context, engine::Session& session) {
-  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project));
+  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context.options()));
   auto& connection = session.connection();
   for (const auto& model : project->models) {
     std::string root = project->table_location(model);
@@ -109,8 +109,15 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
         return make_error(ErrorCode::kInvalidArgument, "give the SQL query as an argument or with --file PATH");
       }
       SILT_TRY_ASSIGN(auto* session, context.session());
-      bool use_project = project_option->count() > 0 || std::filesystem::exists("silt.yaml");
-      if (use_project) SILT_TRY(register_project(*args, context, *session));
+      if (project_option->count() > 0) {
+        SILT_TRY(register_project(*args, context, *session));
+      } else if (std::filesystem::exists("silt.yaml")) {
+        // The current directory's project, when it loads: a broken model must not stop ad-hoc SQL.
+        Status registered = register_project(*args, context, *session);
+        if (!registered.ok()) {
+          std::cerr << "warning: the project's tables are not registered: " << registered.message() << "\n";
+        }
+      }
       for (const auto& spec : args->tables) {
         auto eq = spec.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {

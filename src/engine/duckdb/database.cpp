@@ -3,6 +3,9 @@
 
 #include <duckdb.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "base/strings.h"
@@ -218,6 +221,78 @@ std::optional<std::string> cell_text(duckdb_vector vector, duckdb_logical_type t
   }
 }
 
+// Splits a script at the semicolons that end statements: not inside quotes ('...', "..."), dollar
+// quotes ($$...$$, $tag$...$tag$) or comments (--, /* */). Pieces holding only blanks and comments
+// are dropped.
+std::vector<std::string> split_statements(const std::string& sql) {
+  std::vector<std::string> out;
+  std::string current;
+  bool has_code = false;
+  size_t i = 0;
+  auto flush = [&]() {
+    if (has_code) out.push_back(current);
+    current.clear();
+    has_code = false;
+  };
+  while (i < sql.size()) {
+    char c = sql[i];
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      size_t end = sql.find('\n', i);
+      end = end == std::string::npos ? sql.size() : end;
+      current.append(sql, i, end - i);
+      i = end;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      size_t end = sql.find("*/", i + 2);
+      end = end == std::string::npos ? sql.size() : end + 2;
+      current.append(sql, i, end - i);
+      i = end;
+    } else if (c == '\'' || c == '"') {
+      size_t end = i + 1;
+      while (end < sql.size()) {
+        if (sql[end] == c) {
+          if (end + 1 < sql.size() && sql[end + 1] == c) {
+            end += 2;  // doubled quote
+            continue;
+          }
+          break;
+        }
+        ++end;
+      }
+      end = std::min(end + 1, sql.size());
+      current.append(sql, i, end - i);
+      has_code = true;
+      i = end;
+    } else if (c == '$') {
+      size_t tag_end = sql.find('$', i + 1);
+      bool is_tag = tag_end != std::string::npos;
+      for (size_t k = i + 1; is_tag && k < tag_end; ++k) {
+        if (!std::isalnum(static_cast<unsigned char>(sql[k])) && sql[k] != '_') is_tag = false;
+      }
+      if (!is_tag) {
+        current += c;
+        has_code = true;
+        ++i;
+        continue;
+      }
+      std::string tag = sql.substr(i, tag_end - i + 1);
+      size_t end = sql.find(tag, tag_end + 1);
+      end = end == std::string::npos ? sql.size() : end + tag.size();
+      current.append(sql, i, end - i);
+      has_code = true;
+      i = end;
+    } else if (c == ';') {
+      flush();
+      ++i;
+    } else {
+      current += c;
+      if (!std::isspace(static_cast<unsigned char>(c))) has_code = true;
+      ++i;
+    }
+  }
+  flush();
+  return out;
+}
+
 }  // namespace
 
 struct Database::Impl {
@@ -368,58 +443,22 @@ Result<TextResult> Connection::query_any(const std::string& sql) {
 }
 
 Result<TextResult> Connection::query_script(const std::string& sql) {
-  duckdb_extracted_statements extracted = nullptr;
-  idx_t count = duckdb_extract_statements(impl_->connection, sql.c_str(), &extracted);
-  if (count == 0) {
-    const char* error = duckdb_extract_statements_error(extracted);
-    std::string message = error ? error : "the script holds no statement";
-    duckdb_destroy_extracted(&extracted);
-    return make_error(ErrorCode::kInvalidArgument, message);
-  }
-  TextResult out;
-  for (idx_t i = 0; i < count; ++i) {
-    duckdb_prepared_statement prepared = nullptr;
-    if (duckdb_prepare_extracted_statement(impl_->connection, extracted, i, &prepared) == DuckDBError) {
-      const char* error = duckdb_prepare_error(prepared);
-      std::string message = error ? error : "cannot prepare the statement";
-      duckdb_destroy_prepare(&prepared);
-      duckdb_destroy_extracted(&extracted);
-      return make_error(ErrorCode::kInvalidArgument, fmt::format("statement {} of {}: {}", i + 1, count, message));
-    }
-    ResultOwner result;
-    bool failed = duckdb_execute_prepared(prepared, result.get()) == DuckDBError;
-    duckdb_destroy_prepare(&prepared);
-    if (failed) {
-      duckdb_destroy_extracted(&extracted);
-      Error error = query_error(result.get(), sql);
-      return Error(error.code(), fmt::format("statement {} of {}: {}", i + 1, count, error.message()));
-    }
-    if (i + 1 < count) continue;
-    // The last statement's result: every cell as DuckDB prints it.
-    idx_t columns = duckdb_column_count(result.get());
-    for (idx_t c = 0; c < columns; ++c) {
-      out.column_names.emplace_back(duckdb_column_name(result.get(), c));
-      duckdb_logical_type type = duckdb_column_logical_type(result.get(), c);
-      out.column_types.push_back(type_name(duckdb_get_type_id(type)));
-      duckdb_destroy_logical_type(&type);
-    }
-    idx_t rows = duckdb_row_count(result.get());
-    for (idx_t r = 0; r < rows; ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (idx_t c = 0; c < columns; ++c) {
-        if (duckdb_value_is_null(result.get(), c, r)) {
-          row.emplace_back(std::nullopt);
-          continue;
-        }
-        char* text = duckdb_value_varchar(result.get(), c, r);
-        row.emplace_back(std::string(text ? text : ""));
-        duckdb_free(text);
-      }
-      out.rows.push_back(std::move(row));
+  std::vector<std::string> statements = split_statements(sql);
+  if (statements.empty()) return make_error(ErrorCode::kInvalidArgument, "the script holds no statement");
+  size_t count = statements.size();
+  for (size_t i = 0; i + 1 < count; ++i) {
+    Status status = execute(statements[i]);
+    if (!status.ok()) {
+      return Error(status.code(), fmt::format("statement {} of {}: {}", i + 1, count, status.message()));
     }
   }
-  duckdb_destroy_extracted(&extracted);
-  return out;
+  // The last statement's result as query_text gives it (every type printed as DuckDB prints it).
+  auto result = query_text(statements.back());
+  if (!result) {
+    return Error(result.error().code(),
+                 fmt::format("statement {} of {}: {}", count, count, result.error().message()));
+  }
+  return result;
 }
 
 bool ChunkView::is_null(size_t column, size_t row) const {

@@ -181,12 +181,12 @@ Result<std::vector<RunRecord>> RunStore::list(size_t limit) {
 std::string new_run_id(int64_t now) {
   std::string stamp = format_timestamp_ms(now);  // "2025-11-03 10:15:00.123"
   std::string compact;
-  for (char c : stamp.substr(0, 19)) {
+  for (char c : stamp.substr(0, 23)) {
     if (c == ' ') compact += 'T';
-    else if (c != '-' && c != ':') compact += c;
+    else if (c != '-' && c != ':' && c != '.') compact += c;
   }
   std::random_device device;
-  return fmt::format("{}Z-{:06x}", compact, device() & 0xffffff);
+  return fmt::format("{}Z-{:04x}", compact, device() & 0xffff);
 }
 
 }  // namespace silt::pipeline

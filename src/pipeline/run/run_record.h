@@ -76,7 +76,7 @@ class RunStore {
   std::string directory_;
 };
 
-// "20251103T101500Z-3f2a9c": sortable by start time, unique enough across processes.
+// "20251103T101500123Z-3f2a": sortable by start time (milliseconds), unique enough across processes.
 std::string new_run_id(int64_t now_ms);
 
 }  // namespace silt::pipeline

@@ -115,7 +115,7 @@ engine::SessionOptions worker_session_options(const EngineSettings& engine, int 
   options.threads = std::max(1, threads / workers);
   int64_t memory = physical_memory_bytes() * 3 / 4;
   if (!engine.memory_limit.empty()) memory = memory_bytes(engine.memory_limit).value_or(memory);
-  options.memory_limit = std::to_string(std::max<int64_t>(memory / workers / (1 << 20), 256)) + "MB";
+  options.memory_limit = std::to_string(std::max<int64_t>(memory / workers / (1 << 20), 256)) + "MiB";
   options.temp_directory = engine.temp_directory;
   return options;
 }

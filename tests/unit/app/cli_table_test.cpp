@@ -469,6 +469,11 @@ TEST_F(SiltCli, SqlRunsAScriptFromAFileAndShowsTheLastResult) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("statement 2 of 2"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("missing_table"), std::string::npos) << result.err;
+  // Semicolons inside quotes and comments do not split; every type prints as DuckDB prints it.
+  EXPECT_EQ(silt_out({"sql", "--format", "csv",
+                      "SELECT 1; -- a; comment\nSELECT 'a;b' AS s, TIMESTAMPTZ '2025-01-01 10:00:00+00' AS t, "
+                      "42.5::DECIMAL(5,2) AS x; /* ; */"}),
+            "s,t,x\na;b,2025-01-01 10:00:00+00,42.50\n");
   result = silt({"sql", "--file", "absent.sql"});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("absent.sql"), std::string::npos) << result.err;
