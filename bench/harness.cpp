@@ -324,6 +324,8 @@ namespace {
 std::string silt_binary = SILT_BINARY;
 }  // namespace
 
+const std::string& silt_binary_path() { return silt_binary; }
+
 Status snapshot_silt_binary(const std::string& dir) {
   std::string copy = dir + "/silt";
   int64_t deadline = monotonic_ns() + 120'000'000'000LL;

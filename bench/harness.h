@@ -104,7 +104,7 @@ struct Config {
   std::string work_dir;           // scratch space
   bool keep_scratch = false;      // --work-dir given: keep the synthetic snapshot logs for inspection
   bool quick = false;
-  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge); empty: all
+  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline); empty: all
   int64_t append_rows = 5'000'000;
   int append_repetitions = 5;
   int64_t count_rows = 5'000'000;
@@ -146,12 +146,15 @@ void run_snapshot_benchmarks(Bench& bench);
 void run_count_benchmarks(Bench& bench);
 void run_commit_latency_benchmarks(Bench& bench);
 void run_merge_benchmarks(Bench& bench);
+void run_pipeline_benchmarks(Bench& bench);
 
 // Shared pieces.
 Result<std::unique_ptr<engine::Session>> open_session();
 // Copies the silt binary under test (SILT_BINARY) into `dir`, waiting up to two minutes for it to
 // exist: other builds sharing build/ may be relinking it. Later runs use the copy.
 Status snapshot_silt_binary(const std::string& dir);
+// The silt binary the benchmarks run (the copy once snapshot_silt_binary succeeded).
+const std::string& silt_binary_path();
 // Runs the silt binary; an error naming the command and its stderr when it exits non-zero.
 Status run_silt_checked(const std::vector<std::string>& args, std::string* out = nullptr);
 // Removes a directory tree or file; errors ignored (scratch cleanup).

@@ -17,6 +17,7 @@
 #include "delta/transaction.h"
 #include "engine/table_ops.h"
 #include "engine/table_ops_internal.h"
+#include "obs/logger.h"
 #include "engine/type_mapping.h"
 
 namespace silt::engine {
@@ -73,6 +74,9 @@ std::optional<std::string> predicate_literal_sql(const std::string& expression, 
 // source value of `key`: single values when there are few; else, for types with a distance, the
 // runs between the largest gaps (updates of recent rows plus inserts above them stay two tight
 // ranges), and for strings, runs of equal counts. `key`'s type must have a predicate literal.
+// Above this many candidate files after the [min, max] test, keys are summarised as ranges.
+constexpr size_t kRefineCandidatesAbove = 8;
+
 std::string key_ranges_sql(const std::string& key, const delta::DataType& type) {
   std::string low = *predicate_literal_sql("min(silt_key)", type);
   std::string high = *predicate_literal_sql("max(silt_key)", type);
@@ -223,6 +227,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
   std::string delete_flag = options.delete_when ? "coalesce((" + *options.delete_when + "), false)" : "false";
   Status staged_source = temp_tables.create(
       kSourceTable, "SELECT *, " + delete_flag + " AS " + kDeleteColumn + " FROM (" + conformed + ") AS source");
+  SILT_LOG_DEBUG("merge: source read after {} ms", (monotonic_ns() - started) / 1000000);
   if (!staged_source.ok()) {
     if (source.input_glob && staged_source.message().find("JSON") != std::string::npos) {
       // DuckDB's line numbers for malformed JSON can be off by one: find the line ourselves.
@@ -298,30 +303,55 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
     }
     SILT_TRY_ASSIGN(auto count, connection.query_value(std::string("SELECT count(*) FROM ") + kSourceTable));
     source_rows = parse_int64(count.value_or("0")).value_or(0);
+  SILT_LOG_DEBUG("merge: source checked after {} ms", (monotonic_ns() - started) / 1000000);
     report.rows_source = source_rows;
   }
 
-  // Files that may hold a source key: partition values and statistics of the key columns, each
-  // key's values summarised as a few ranges.
-  std::vector<delta::Predicate> bounds;
+  // Files that may hold a source key: partition values and statistics of the key columns. First
+  // each key's [min, max]; when that still leaves many files, each key's values summarised as a
+  // few ranges (sorting the distinct keys costs about as much as reading a few files).
+  std::vector<std::string> key_types;
+  std::string min_max;
   for (const auto& key : keys) {
     const auto& type = schema.find(key)->type;
-    auto literal = predicate_literal_sql("min(silt_key)", type);
-    if (!literal) continue;
-    SILT_TRY_ASSIGN(auto ranges, connection.query_varchar(key_ranges_sql(key, type)));
-    std::vector<delta::Predicate> any;
-    for (const auto& row : ranges.rows) {
-      if (!row[0] || !row[1]) continue;
-      if (*row[0] == *row[1]) {
-        any.push_back(delta::Predicate::compare(key, delta::Predicate::Op::kEq, *row[0]));
-      } else {
-        any.push_back(delta::Predicate::all_of({delta::Predicate::compare(key, delta::Predicate::Op::kGe, *row[0]),
-                                                delta::Predicate::compare(key, delta::Predicate::Op::kLe, *row[1])}));
-      }
+    auto low = predicate_literal_sql("min(" + sql_identifier(key) + ")", type);
+    auto high = predicate_literal_sql("max(" + sql_identifier(key) + ")", type);
+    if (!low || !high) continue;
+    min_max += (min_max.empty() ? "" : ", ") + *low + ", " + *high;
+    key_types.push_back(key);
+  }
+  std::vector<delta::Predicate> bounds;
+  if (!key_types.empty()) {
+    SILT_TRY_ASSIGN(auto extremes, connection.query_varchar("SELECT " + min_max + " FROM " + kSourceTable));
+    const auto& row = extremes.rows.at(0);
+    for (size_t i = 0; i < key_types.size(); ++i) {
+      if (!row[2 * i] || !row[2 * i + 1]) continue;
+      bounds.push_back(delta::Predicate::all_of(
+          {delta::Predicate::compare(key_types[i], delta::Predicate::Op::kGe, *row[2 * i]),
+           delta::Predicate::compare(key_types[i], delta::Predicate::Op::kLe, *row[2 * i + 1])}));
     }
-    if (!any.empty()) bounds.push_back(delta::Predicate::any_of(std::move(any)));
   }
   std::vector<size_t> candidates = delta::files_maybe_matching(*snapshot, schema, delta::Predicate::all_of(bounds));
+  if (candidates.size() > kRefineCandidatesAbove) {
+    bounds.clear();
+    for (const auto& key : key_types) {
+      const auto& type = schema.find(key)->type;
+      SILT_TRY_ASSIGN(auto ranges, connection.query_varchar(key_ranges_sql(key, type)));
+      std::vector<delta::Predicate> any;
+      for (const auto& range : ranges.rows) {
+        if (!range[0] || !range[1]) continue;
+        if (*range[0] == *range[1]) {
+          any.push_back(delta::Predicate::compare(key, delta::Predicate::Op::kEq, *range[0]));
+        } else {
+          any.push_back(delta::Predicate::all_of({delta::Predicate::compare(key, delta::Predicate::Op::kGe, *range[0]),
+                                                  delta::Predicate::compare(key, delta::Predicate::Op::kLe, *range[1])}));
+        }
+      }
+      if (!any.empty()) bounds.push_back(delta::Predicate::any_of(std::move(any)));
+    }
+    candidates = delta::files_maybe_matching(*snapshot, schema, delta::Predicate::all_of(bounds));
+  }
+  SILT_LOG_DEBUG("merge: candidates found after {} ms", (monotonic_ns() - started) / 1000000);
   // The target's rows in the (possibly evolved) schema: columns added by this merge are NULL in them.
   auto target_scan = [&](const ScanOptions& scan) -> Result<std::string> {
     SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
@@ -364,6 +394,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
                    kDeleteColumn + ", true AS " + kSameColumn + " FROM " + kSourceTable + " AS silt_source WHERE false";
     }
     Status hits = temp_tables.create(kHitsTable, target_sql);
+  SILT_LOG_DEBUG("merge: matches found after {} ms", (monotonic_ns() - started) / 1000000);
     if (!hits.ok()) {
       // The SQL is ours and the input is already read and typed: invalid input here is a damaged
       // data file (exit 1, not 2).
@@ -410,6 +441,7 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
                   key_condition(keys, "silt_source", "silt_hits");
     SILT_TRY_ASSIGN(auto count, connection.query_value("SELECT count(*) FROM (" + inserts_sql + ")"));
     report.rows_inserted = parse_int64(count.value_or("0")).value_or(0);
+  SILT_LOG_DEBUG("merge: inserts counted after {} ms", (monotonic_ns() - started) / 1000000);
   }
 
   bool append_only = to_lower(snapshot->property("delta.appendOnly", "false")) == "true";
