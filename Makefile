@@ -22,7 +22,7 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 demo: build
-	@examples/table_demo/run.sh $(BUILD_DIR)/silt
+	@examples/medallion/demo $(BUILD_DIR)/silt
 
 test: build
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target all
