@@ -133,7 +133,10 @@ Result<OperationReport> TableOps::merge(const std::string& root, const Source& s
   OperationReport report;
   report.operation = "MERGE";
 
-  SILT_TRY_ASSIGN(auto snapshot, load(root));
+  std::shared_ptr<const delta::Snapshot> snapshot = options.read_snapshot;
+  if (!snapshot) {
+    SILT_TRY_ASSIGN(snapshot, load(root));
+  }
   SILT_TRY_ASSIGN(auto schema, snapshot->schema());
   SILT_TRY(delta::check_writable(snapshot->protocol(), snapshot->metadata(), schema));
   const auto& partition_columns = snapshot->partition_columns();

@@ -525,7 +525,8 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   int64_t started = monotonic_ns();
   OperationReport report;
   report.operation = options.mode == WriteMode::kAppend ? "WRITE" : "OVERWRITE";
-  auto loaded = load(root);
+  Result<std::shared_ptr<const delta::Snapshot>> loaded =
+      options.read_snapshot ? Result<std::shared_ptr<const delta::Snapshot>>(options.read_snapshot) : load(root);
   std::shared_ptr<const delta::Snapshot> snapshot;
   delta::Schema schema;
   std::vector<std::string> partition_columns;

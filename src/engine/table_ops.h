@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ struct WriteOptions {
   bool add_new_columns = false;
   // Extra top-level commitInfo fields, values as JSON texts (e.g. a run id: "\"20251103-...\"").
   std::map<std::string, std::string> commit_info;
+  // The version the caller based its input on (instead of the latest): commits made since then are
+  // checked for conflicts with this write, as if it had started there.
+  std::shared_ptr<const delta::Snapshot> read_snapshot;
 };
 
 // MERGE by key: source rows whose key matches target rows update them (or delete them), the
@@ -63,6 +67,7 @@ struct MergeOptions {
   int64_t target_file_bytes = 256LL << 20;
   bool add_new_columns = false;                   // as WriteOptions::add_new_columns
   std::map<std::string, std::string> commit_info;  // as WriteOptions::commit_info
+  std::shared_ptr<const delta::Snapshot> read_snapshot;  // as WriteOptions::read_snapshot
 };
 
 struct OperationReport {

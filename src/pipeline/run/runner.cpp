@@ -155,8 +155,8 @@ class ModelExecutor {
   Status register_inputs(const Model& model, ModelRun& out);
   Status set_variables(const Model& model, bool incremental, const Window& window);
   Status materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target, bool incremental,
-                     const Window& window, const std::vector<SourceFile>& ingest_files, bool ingest_reset,
-                     std::optional<int64_t> ingest_version, ModelRun& out);
+                     const Window& window, bool ingesting, const std::vector<SourceFile>& ingest_files,
+                     bool ingest_reset, std::optional<int64_t> recorded, ModelRun& out);
   Result<std::string> snapshot_changes_sql(const Model& model, bool initial);
   std::map<std::string, std::string> commit_info(const Model& model, const ModelRun& out) const;
   Error schema_hint(const Model& model, Error error) const;
@@ -341,8 +341,9 @@ Result<std::string> ModelExecutor::snapshot_changes_sql(const Model& model, bool
 }
 
 Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target,
-                                  bool incremental, const Window& window, const std::vector<SourceFile>& ingest_files,
-                                  bool ingest_reset, std::optional<int64_t> ingest_version, ModelRun& out) {
+                                  bool incremental, const Window& window, bool ingesting,
+                                  const std::vector<SourceFile>& ingest_files, bool ingest_reset,
+                                  std::optional<int64_t> recorded, ModelRun& out) {
   const auto& config = model.config;
   std::string root = context_.project->table_location(model);
   engine::Source source;
@@ -351,7 +352,11 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
   write.partition_by = config.partition_by;
   write.commit_info = commit_info(model, out);
   write.add_new_columns = config.allow_schema_evolution;
+  // Every write is based on the version the model's decisions were taken on (files already
+  // ingested, current SCD2 rows): a commit that landed since then is checked as a conflict.
+  write.read_snapshot = target;
   engine::MergeOptions merge;
+  merge.read_snapshot = target;
   merge.keys = config.unique_key;
   merge.add_new_columns = config.allow_schema_evolution;
   merge.commit_info = write.commit_info;
@@ -370,11 +375,11 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
   switch (config.materialized) {
     case Materialization::kTable: report = rebuild(create_or_replace); break;
     case Materialization::kAppend: {
-      if (ingest_version) {
+      if (ingesting) {
         // Exactly-once ingestion: the manifest first, then the commit recording its number.
-        SILT_TRY(IngestLog(*context_.fs, root).write_manifest(*ingest_version, ingest_reset, ingest_files));
+        SILT_TRY_ASSIGN(auto number, IngestLog(*context_.fs, root).write_manifest(recorded, ingest_reset, ingest_files));
         write.app_id = IngestLog::kAppId;
-        write.app_version = *ingest_version;
+        write.app_version = number;
       }
       if (!target || context_.full_refresh) {
         report = rebuild(create_or_replace);
@@ -517,9 +522,8 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
   Status bound = connection.execute("CREATE OR REPLACE TEMP VIEW silt_model AS " + model_body(model.sql));
   if (!bound.ok()) return Error(bound.code(), model_sql_error(model, bound.message()));
 
-  std::optional<int64_t> ingest_version;
-  if (ingesting) ingest_version = recorded.value_or(0) + 1;
-  return materialize(model, target, incremental, window, ingest_files, ingesting && !incremental, ingest_version, out);
+  return materialize(model, target, incremental, window, ingesting, ingest_files, ingesting && !incremental, recorded,
+                     out);
 }
 
 // --- the DAG ----------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // `silt run`, `plan`, `backfill`, `runs`, `init` and `sql` on a project, through the real binary:
 // exactly-once ingestion, incremental windows with late data, SCD2, failure isolation, resume, run
 // history and the commit metadata linking tables to runs.
+#include <thread>
+
 #include "silt_cli.h"
 
 namespace silt::testing {
@@ -140,6 +142,29 @@ TEST_F(SiltRun, AnOrphanIngestionManifestDoesNotHideItsFiles) {
   auto record = run_json({"--date", "2025-11-02", "--select", "bronze_orders"});
   EXPECT_EQ(model(record, "bronze_orders")["files_ingested"], 1);
   EXPECT_EQ(sql("SELECT count(*) AS n FROM bronze.orders"), "n\n2\n");
+}
+
+TEST_F(SiltRun, ConcurrentRunsIngestEachFileOnce) {
+  land("d1.csv", "1,10,2025-11-01,2025-11-01 10:00:00,5.00\n2,10,2025-11-01,2025-11-01 11:00:00,6.00\n");
+  ASSERT_EQ(run({"--date", "2025-11-01", "--select", "bronze_orders"}).exit_code, 0);
+  for (int round = 0; round < 3; ++round) {
+    land("r" + std::to_string(round) + ".csv", "3,10,2025-11-02,2025-11-02 10:00:00,1.00\n");
+    // Several runs at once: one ingests the new file, the others find it ingested or lose the
+    // commit race (exit 1, naming the conflict); never both.
+    std::vector<CommandResult> results(3);
+    std::vector<std::thread> threads;
+    for (auto& result : results) {
+      threads.emplace_back([&]() { result = run({"--date", "2025-11-02", "--select", "bronze_orders"}); });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const auto& result : results) {
+      if (result.exit_code != 0) EXPECT_NE(result.err.find("conflict"), std::string::npos) << result.err;
+    }
+    EXPECT_EQ(sql("SELECT count(*) AS n FROM bronze.orders"), "n\n" + std::to_string(3 + round) + "\n");
+  }
+  // After the races, a plain run finds nothing new.
+  auto record = run_json({"--date", "2025-11-02", "--select", "bronze_orders"});
+  EXPECT_EQ(model(record, "bronze_orders")["files_ingested"], 0);
 }
 
 TEST_F(SiltRun, CommitsNameTheRunAndTheVersionsRead) {
