@@ -164,6 +164,7 @@ class ModelExecutor {
   const RunContext& context_;
   engine::Session& session_;
   engine::TableOps ops_;
+  std::string window_start_, window_end_;  // of the model being run (for messages)
 };
 
 Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& source) {
@@ -277,6 +278,18 @@ std::map<std::string, std::string> ModelExecutor::commit_info(const Model& model
 
 Error ModelExecutor::schema_hint(const Model& model, Error error) const {
   std::string message = short_message(error.message());
+  // Table operations phrase some problems for the CLI's flags; say them in the model's terms.
+  if (auto at = message.find(" do not satisfy --replace-where"); at != std::string::npos) {
+    message = fmt::format("{} rows are outside the run's window {} .. {} of {}: an incremental model without "
+                          "unique_key must return only rows of its window (filter on getvariable('window_start') "
+                          "and getvariable('window_end'))",
+                          message.substr(0, message.find(' ')), window_start_, window_end_, model.config.time_column);
+  }
+  if (auto at = message.find(" (select NULL AS <column> to clear one, or merge with --no-update)");
+      at != std::string::npos) {
+    message = message.substr(0, at) + " (the model must return every column of its table; select NULL AS <column> "
+                                      "for one it no longer fills)";
+  }
   if (!model.config.allow_schema_evolution && message.find("is not in the table schema") != std::string::npos) {
     message += "; the model does not allow schema changes: set `on_schema_change: add_columns` to add new columns";
   }
@@ -474,6 +487,8 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
   out.version_before = target ? target->version() : -1;
   bool incremental = target && !context_.full_refresh;
   Window window = model_window(model, context_.run_date, incremental);
+  window_start_ = window.start;
+  window_end_ = window.end;
   if (model.config.materialized == Materialization::kIncremental) {
     out.window_start = window.start;
     out.window_end = window.end;
@@ -619,6 +634,7 @@ Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
         if (!incremental) {
           plan.action = rebuild_action;
           plan.reason = rebuild_reason + "; all dates up to " + run_date;
+          if (target) plan.reason += " (rows of later dates are not rebuilt: run the latest date)";
         } else {
           plan.action = config.unique_key.empty() ? "replace window" : "merge window";
           plan.reason = fmt::format("dates {} .. {} (lookback {} day{}){}", plan.window_start, plan.window_end,

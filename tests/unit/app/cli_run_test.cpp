@@ -274,6 +274,27 @@ TEST_F(SiltRun, SchemaChangesNeedTheModelsConsent) {
   EXPECT_EQ(sql("SELECT order_id, channel FROM bronze.orders ORDER BY order_id"), "order_id,channel\n1,\n2,web\n");
 }
 
+TEST_F(SiltRun, IncrementalModelsWithoutKeyReplaceTheirWindowOnly) {
+  land("d1.csv", "1,10,2025-11-01,2025-11-01 10:00:00,5.00\n2,10,2025-11-03,2025-11-03 10:00:00,6.00\n");
+  write_file("p/models/gold/per_day.sql",
+             "/* silt:\nmaterialized: incremental\ntime_column: order_date\npartition_by: [order_date]\n*/\n"
+             "SELECT order_date, count(*) AS n FROM bronze.orders\n"
+             "WHERE order_date BETWEEN getvariable('window_start') AND getvariable('window_end') GROUP BY ALL\n");
+  ASSERT_EQ(run({"--date", "2025-11-01"}).exit_code, 0);
+  ASSERT_EQ(run({"--date", "2025-11-03"}).exit_code, 0);
+  EXPECT_EQ(sql("SELECT * FROM gold.per_day ORDER BY 1"), "order_date,n\n2025-11-01,1\n2025-11-03,1\n");
+  // A model returning rows outside its window is refused in the model's terms.
+  write_file("p/models/gold/per_day.sql",
+             "/* silt:\nmaterialized: incremental\ntime_column: order_date\npartition_by: [order_date]\n*/\n"
+             "SELECT order_date, count(*) AS n FROM bronze.orders GROUP BY ALL\n");
+  CommandResult result = run({"--date", "2025-11-03", "--select", "per_day"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("models/gold/per_day.sql: 1 rows are outside the run's window 2025-11-03 .. 2025-11-03 "
+                            "of order_date"),
+            std::string::npos)
+      << result.err;
+}
+
 TEST_F(SiltRun, MissingSourceFilesNameTheGlob) {
   CommandResult result = run({"--date", "2025-11-01"});
   EXPECT_EQ(result.exit_code, 1);
