@@ -104,7 +104,7 @@ struct Config {
   std::string work_dir;           // scratch space
   bool keep_scratch = false;      // --work-dir given: keep the synthetic snapshot logs for inspection
   bool quick = false;
-  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline); empty: all
+  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline, quality); empty: all
   int64_t append_rows = 5'000'000;
   int append_repetitions = 5;
   int64_t count_rows = 5'000'000;
@@ -147,6 +147,7 @@ void run_count_benchmarks(Bench& bench);
 void run_commit_latency_benchmarks(Bench& bench);
 void run_merge_benchmarks(Bench& bench);
 void run_pipeline_benchmarks(Bench& bench);
+void run_quality_benchmarks(Bench& bench);
 
 // Shared pieces.
 Result<std::unique_ptr<engine::Session>> open_session();

@@ -1,5 +1,5 @@
 // silt_bench: runs the benchmark groups and writes the Markdown report (docs/BENCHMARKS.md).
-// Usage: silt_bench [--output FILE] [--only append,snapshot,count,commit,merge,pipeline] [--quick] [--work-dir DIR]
+// Usage: silt_bench [--output FILE] [--only append,snapshot,count,commit,merge,pipeline,quality] [--quick] [--work-dir DIR]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -19,7 +19,7 @@ void usage() {
   std::fputs(
       "usage: silt_bench [--output FILE] [--only GROUP[,GROUP...]] [--quick] [--work-dir DIR]\n"
       "  --output FILE  Markdown report to write (default docs/BENCHMARKS.md)\n"
-      "  --only GROUPS  run only these groups: append, snapshot, count, commit, merge, pipeline\n"
+      "  --only GROUPS  run only these groups: append, snapshot, count, commit, merge, pipeline, quality\n"
       "  --quick        small sizes and few repetitions, for trying the harness out\n"
       "  --work-dir DIR scratch directory to use and keep (default: a temporary one, removed)\n",
       stderr);
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   if (config.selected("commit")) bench::run_commit_latency_benchmarks(bench);
   if (config.selected("merge")) bench::run_merge_benchmarks(bench);
   if (config.selected("pipeline")) bench::run_pipeline_benchmarks(bench);
+  if (config.selected("quality")) bench::run_quality_benchmarks(bench);
 
   double total = bench::seconds_since(start);
   std::string markdown = report.markdown(total);

@@ -85,6 +85,84 @@ std::string Transaction::build_commit(int64_t version, int64_t timestamp_ms) con
   return out;
 }
 
+std::string Transaction::serialize() const {
+  nlohmann::ordered_json out;
+  out["txn_id"] = txn_id_;
+  out["table_root"] = table_root_;
+  out["read_version"] = read_version();
+  out["operation"] = operation_;
+  out["parameters"] = parameters_;
+  out["metrics"] = metrics_;
+  out["commit_info"] = extra_commit_info_;
+  out["read_whole_table"] = read_whole_table_;
+  out["read_files"] = read_files_;
+  std::string actions;
+  auto append = [&](const Action& action) {
+    actions += action_to_json(action);
+    actions.push_back('\n');
+  };
+  if (protocol_) append(*protocol_);
+  if (metadata_) append(*metadata_);
+  if (app_txn_) append(*app_txn_);
+  for (const auto& remove : removes_) append(remove);
+  for (const auto& add : adds_) append(add);
+  out["actions"] = actions;
+  return out.dump();
+}
+
+Result<std::unique_ptr<Transaction>> Transaction::deserialize(storage::FileSystem& fs, ParquetIo& io,
+                                                              std::string table_root,
+                                                              std::shared_ptr<const Snapshot> read_snapshot,
+                                                              const std::string& text) {
+  auto in = nlohmann::json::parse(text, nullptr, false);
+  if (in.is_discarded() || !in.is_object() || !in.contains("actions") || !in.contains("txn_id")) {
+    return make_error(ErrorCode::kCorruption, fmt::format("not a serialized transaction for {}", table_root));
+  }
+  auto txn = std::make_unique<Transaction>(fs, io, std::move(table_root), std::move(read_snapshot));
+  try {
+    if (in.value("read_version", int64_t{-1}) != txn->read_version()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("the transaction was prepared against version {} of {}, not {}",
+                                    in.value("read_version", int64_t{-1}), txn->table_root_, txn->read_version()));
+    }
+    txn->txn_id_ = in.at("txn_id").get<std::string>();
+    txn->operation_ = in.at("operation").get<std::string>();
+    txn->parameters_ = in.at("parameters").get<std::map<std::string, std::string>>();
+    txn->metrics_ = in.at("metrics").get<std::map<std::string, int64_t>>();
+    txn->extra_commit_info_ = in.at("commit_info").get<std::map<std::string, std::string>>();
+    txn->read_whole_table_ = in.at("read_whole_table").get<bool>();
+    txn->read_files_ = in.at("read_files").get<std::set<std::string>>();
+    SILT_TRY_ASSIGN(auto actions, parse_actions(in.at("actions").get<std::string>()));
+    for (auto& action : actions) {
+      if (auto* protocol = std::get_if<Protocol>(&action)) txn->protocol_ = std::move(*protocol);
+      else if (auto* metadata = std::get_if<Metadata>(&action)) txn->metadata_ = std::move(*metadata);
+      else if (auto* app = std::get_if<Txn>(&action)) txn->app_txn_ = std::move(*app);
+      else if (auto* remove = std::get_if<RemoveFile>(&action)) txn->removes_.push_back(std::move(*remove));
+      else if (auto* add = std::get_if<AddFile>(&action)) txn->adds_.push_back(std::move(*add));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(ErrorCode::kCorruption,
+                      fmt::format("damaged serialized transaction for {}: {}", txn->table_root_, e.what()));
+  }
+  return txn;
+}
+
+Result<std::optional<int64_t>> Transaction::find_commit(storage::FileSystem& fs, const std::string& table_root,
+                                                        int64_t after_version, const std::string& txn_id) {
+  SILT_TRY_ASSIGN(auto listing, list_log(fs, table_root));
+  int64_t latest = listing.latest_version();
+  for (int64_t version = after_version + 1; version <= latest; ++version) {
+    SILT_TRY_ASSIGN(auto actions, read_commit(fs, table_root, version));
+    for (const auto& action : actions) {
+      const auto* info = std::get_if<CommitInfo>(&action);
+      if (!info) continue;
+      auto parsed = nlohmann::json::parse(info->json, nullptr, false);
+      if (!parsed.is_discarded() && parsed.value("txnId", std::string()) == txn_id) return std::optional<int64_t>(version);
+    }
+  }
+  return std::optional<int64_t>();
+}
+
 Status Transaction::check_append_only() const {
   const Metadata* metadata = metadata_ ? &*metadata_ : (read_snapshot_ ? &read_snapshot_->metadata() : nullptr);
   if (!metadata) return Status();

@@ -66,6 +66,21 @@ class Transaction {
   // Commits; Conflict (naming the winning version) on a logical conflict or when attempts run out.
   Result<CommitResult> commit(const CommitOptions& options = {});
 
+  // Every commit carries this id in its commitInfo ("txnId"), so a commit can be recognised later.
+  const std::string& txn_id() const { return txn_id_; }
+  // The whole transaction (actions, operation, parameters, metrics, what it read, its id) as JSON
+  // text, to commit it later, possibly from another process (see deserialize).
+  std::string serialize() const;
+  // A transaction equal to the serialized one, over `read_snapshot` (which must be the version it
+  // was prepared against; null when it creates the table).
+  static Result<std::unique_ptr<Transaction>> deserialize(storage::FileSystem& fs, ParquetIo& io,
+                                                          std::string table_root,
+                                                          std::shared_ptr<const Snapshot> read_snapshot,
+                                                          const std::string& text);
+  // The version of a commit after `after_version` whose commitInfo carries `txn_id`, if any.
+  static Result<std::optional<int64_t>> find_commit(storage::FileSystem& fs, const std::string& table_root,
+                                                    int64_t after_version, const std::string& txn_id);
+
  private:
   std::string build_commit(int64_t version, int64_t timestamp_ms) const;
   Status check_conflicts(int64_t winning_version, const std::vector<Action>& winning) const;

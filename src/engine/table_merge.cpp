@@ -128,6 +128,14 @@ int64_t cell_int(const std::optional<std::string>& cell) { return cell ? parse_i
 }  // namespace
 
 Result<OperationReport> TableOps::merge(const std::string& root, const Source& source, const MergeOptions& options) {
+  prepare_into_ = options.prepare;
+  auto result = merge_impl(root, source, options);
+  prepare_into_ = nullptr;
+  return result;
+}
+
+Result<OperationReport> TableOps::merge_impl(const std::string& root, const Source& source,
+                                             const MergeOptions& options) {
   int64_t started = monotonic_ns();
   auto& connection = session_.connection();
   OperationReport report;

@@ -246,6 +246,19 @@ void TableOps::discard(const std::string& root, const StagedFiles& staged) {
 Result<OperationReport> TableOps::commit_staged(delta::Transaction& txn, const std::string& root,
                                                 const StagedFiles& staged, OperationReport report,
                                                 int64_t files_removed, int64_t started_ns) {
+  report.files_added = static_cast<int64_t>(staged.adds.size());
+  report.files_removed = files_removed;
+  report.bytes_added = staged.bytes;
+  if (prepare_into_) {
+    // Stop here: the staged files stay for the commit made later from this description.
+    prepare_into_->root = root;
+    prepare_into_->read_version = txn.read_version();
+    prepare_into_->txn_id = txn.txn_id();
+    prepare_into_->transaction = txn.serialize();
+    report.prepared = true;
+    report.duration_ms = (monotonic_ns() - started_ns) / 1000000;
+    return report;
+  }
   auto committed = txn.commit();
   if (!committed) {
     discard(root, staged);
@@ -484,8 +497,41 @@ Status TableOps::check_columns_in_predicate(const delta::Schema& schema, const s
   return Status();
 }
 
+Result<OperationReport> TableOps::commit_prepared(const PreparedCommit& prepared) {
+  int64_t started = monotonic_ns();
+  OperationReport report;
+  report.operation = "COMMIT PREPARED";
+  auto listing = delta::list_log(fs_, prepared.root);
+  if (listing && !listing->empty()) {
+    SILT_TRY_ASSIGN(auto existing,
+                    delta::Transaction::find_commit(fs_, prepared.root, prepared.read_version, prepared.txn_id));
+    if (existing) {
+      report.version = *existing;
+      report.skipped = true;
+      report.message = fmt::format("already committed as version {}", *existing);
+      return report;
+    }
+  }
+  std::shared_ptr<const delta::Snapshot> read_snapshot;
+  if (prepared.read_version >= 0) {
+    delta::VersionSpec spec;
+    spec.version = prepared.read_version;
+    SILT_TRY_ASSIGN(read_snapshot, load(prepared.root, spec));
+  }
+  SILT_TRY_ASSIGN(auto txn, delta::Transaction::deserialize(fs_, session_.parquet_io(), prepared.root, read_snapshot,
+                                                            prepared.transaction));
+  SILT_TRY_ASSIGN(auto committed, txn->commit());
+  report.version = committed.version;
+  report.attempts = committed.attempts;
+  report.checkpoint_written = committed.checkpoint_written;
+  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  return report;
+}
+
 Result<OperationReport> TableOps::write(const std::string& root, const Source& source, const WriteOptions& options) {
+  prepare_into_ = options.prepare;
   auto result = write_impl(root, source, options);
+  prepare_into_ = nullptr;
   if (!result && source.input_glob && result.error().message().find("JSON") != std::string::npos) {
     // DuckDB's line numbers for malformed JSON can be off by one: find the line ourselves.
     if (auto where = first_malformed_json_line(*source.input_glob)) {

@@ -31,6 +31,15 @@ struct CreateOptions {
 
 enum class WriteMode { kAppend, kOverwrite };
 
+// An operation whose data files are written and whose commit is prepared but not made: commit it
+// with TableOps::commit_prepared, in this process or (from its stored form) in another one.
+struct PreparedCommit {
+  std::string root;
+  int64_t read_version = -1;  // the version it was prepared against; -1 when it creates the table
+  std::string txn_id;         // recorded in the commit's commitInfo
+  std::string transaction;    // delta::Transaction::serialize()
+};
+
 struct WriteOptions {
   WriteMode mode = WriteMode::kAppend;
   std::optional<std::string> replace_where;  // with kOverwrite: replace only matching partitions
@@ -49,6 +58,8 @@ struct WriteOptions {
   // The version the caller based its input on (instead of the latest): commits made since then are
   // checked for conflicts with this write, as if it had started there.
   std::shared_ptr<const delta::Snapshot> read_snapshot;
+  // When set, the write stops before its commit and describes it here (report.version stays -1).
+  PreparedCommit* prepare = nullptr;
 };
 
 // MERGE by key: source rows whose key matches target rows update them (or delete them), the
@@ -68,6 +79,7 @@ struct MergeOptions {
   bool add_new_columns = false;                   // as WriteOptions::add_new_columns
   std::map<std::string, std::string> commit_info;  // as WriteOptions::commit_info
   std::shared_ptr<const delta::Snapshot> read_snapshot;  // as WriteOptions::read_snapshot
+  PreparedCommit* prepare = nullptr;                     // as WriteOptions::prepare
 };
 
 struct OperationReport {
@@ -87,6 +99,7 @@ struct OperationReport {
   int attempts = 1;
   bool checkpoint_written = false;
   int64_t duration_ms = 0;
+  bool prepared = false;       // stopped before the commit (WriteOptions::prepare)
   std::vector<std::string> columns_added;  // add_new_columns: the columns the schema gained
 };
 
@@ -114,6 +127,10 @@ class TableOps {
   Result<OperationReport> remove_where(const std::string& root, const std::string& predicate);
   Result<OperationReport> restore(const std::string& root, int64_t version);
   Result<OperationReport> checkpoint(const std::string& root);
+  // Makes a prepared commit. Idempotent: when a commit with its txn id already exists after its
+  // read version, reports that version instead of committing again. Conflicts with commits made
+  // since the read version are checked as for any commit.
+  Result<OperationReport> commit_prepared(const PreparedCommit& prepared);
 
   Result<std::shared_ptr<const delta::Snapshot>> load(const std::string& root, delta::VersionSpec spec = {});
 
@@ -123,6 +140,7 @@ class TableOps {
 
  private:
   struct StagedFiles;
+  Result<OperationReport> merge_impl(const std::string& root, const Source& source, const MergeOptions& options);
   Result<OperationReport> write_impl(const std::string& root, const Source& source, const WriteOptions& options);
   // For a failed JSON read: the first line of the input that is not valid JSON, as "file line N".
   std::optional<std::string> first_malformed_json_line(const std::string& glob);
@@ -146,6 +164,7 @@ class TableOps {
 
   Session& session_;
   storage::FileSystem& fs_;
+  PreparedCommit* prepare_into_ = nullptr;  // the running operation's WriteOptions/MergeOptions::prepare
 };
 
 }  // namespace silt::engine

@@ -18,6 +18,8 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
 void register_validate_command(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt run`, `silt plan`, `silt backfill`, `silt runs`.
 void register_run_commands(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt check`, `silt quality`.
+void register_quality_commands(CLI::App& app, CommandContext& context, int* exit_code);
 void register_init_command(CLI::App& app, CommandContext& context, int* exit_code);
 void register_dag_command(CLI::App& app, CommandContext& context, int* exit_code);
 

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   register_sql_command(app, context, &exit_code);
   register_validate_command(app, context, &exit_code);
   register_run_commands(app, context, &exit_code);
+  register_quality_commands(app, context, &exit_code);
   register_init_command(app, context, &exit_code);
   register_dag_command(app, context, &exit_code);
 

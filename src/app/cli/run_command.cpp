@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 
@@ -14,6 +15,7 @@
 #include "app/cli/output.h"
 #include "app/cli/project_support.h"
 #include "base/clock.h"
+#include "base/strings.h"
 #include "pipeline/run/runner.h"
 
 namespace silt::app {
@@ -53,16 +55,36 @@ class ProgressPrinter : public pipeline::RunObserver {
 
 std::string version_text(int64_t version) { return version < 0 ? "-" : std::to_string(version); }
 
+// "12 pass, 1 warn, 2 fail" for a model with checks; "" without.
+std::string checks_text(const pipeline::ModelRun& model) {
+  if (model.checks.empty()) return "";
+  std::vector<std::string> parts;
+  for (const char* status : {"pass", "warn", "fail"}) {
+    if (int count = model.count_checks(status)) parts.push_back(fmt::format("{} {}", count, status));
+  }
+  return join(parts, ", ");
+}
+
 engine::duckdb::TextResult models_table(const pipeline::RunRecord& record) {
+  bool with_checks = std::any_of(record.models.begin(), record.models.end(),
+                                 [](const pipeline::ModelRun& model) { return !model.checks.empty(); });
   engine::duckdb::TextResult table;
   table.column_names = {"model", "table", "action", "status", "rows_in", "rows_out", "version", "time", "note"};
   table.column_types = {"VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"};
+  if (with_checks) {
+    table.column_names.insert(table.column_names.begin() + 8, "checks");
+    table.column_types.insert(table.column_types.begin() + 8, "VARCHAR");
+  }
   for (const auto& model : record.models) {
     std::string note = model.status == pipeline::ModelStatus::kFailed ? model.error : model.message;
+    if (auto newline = note.find('\n'); newline != std::string::npos) note = note.substr(0, newline);
     if (note.size() > 100) note = note.substr(0, 97) + "...";
-    table.rows.push_back({model.model, model.table, model.action, pipeline::model_status_name(model.status),
-                          std::to_string(model.rows_in), std::to_string(model.rows_out),
-                          version_text(model.version_written), seconds(model.duration_ms), note});
+    std::vector<std::optional<std::string>> row{model.model, model.table, model.action,
+                                                pipeline::model_status_name(model.status),
+                                                std::to_string(model.rows_in), std::to_string(model.rows_out),
+                                                version_text(model.version_written), seconds(model.duration_ms), note};
+    if (with_checks) row.insert(row.begin() + 8, checks_text(model));
+    table.rows.push_back(std::move(row));
   }
   return table;
 }
@@ -344,6 +366,31 @@ void register_runs(CLI::App& app, CommandContext& context, int* exit_code) {
   });
 }
 
+void register_recover(CLI::App& app, CommandContext& context, int* exit_code) {
+  auto* cmd = app.add_subcommand("recover", "complete linked commits (rows and quarantined rows) a crashed run left "
+                                            "half made");
+  auto args = std::make_shared<ProjectArgs>();
+  add_project_options(cmd, *args);
+  cmd->callback([args, &context, exit_code]() {
+    context.begin();
+    auto project = load_project_for_command(*args, context.options());
+    if (!project) {
+      *exit_code = report_error(project.error());
+      return;
+    }
+    pipeline::Runner runner(**project, context.fs());
+    auto completed = runner.recover();
+    if (!completed) {
+      *exit_code = report_error(completed.error());
+      return;
+    }
+    std::cout << (*completed ? fmt::format("completed {} record{} of linked commits\n", *completed,
+                                           *completed == 1 ? "" : "s")
+                             : std::string("nothing to recover\n"));
+    *exit_code = kExitOk;
+  });
+}
+
 }  // namespace
 
 void register_run_commands(CLI::App& app, CommandContext& context, int* exit_code) {
@@ -351,6 +398,7 @@ void register_run_commands(CLI::App& app, CommandContext& context, int* exit_cod
   register_backfill(app, context, exit_code);
   register_plan(app, context, exit_code);
   register_runs(app, context, exit_code);
+  register_recover(app, context, exit_code);
 }
 
 }  // namespace silt::app

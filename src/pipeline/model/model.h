@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "pipeline/project/project_config.h"
+#include "pipeline/quality/quality.h"
 
 namespace silt::pipeline {
 
@@ -45,6 +46,7 @@ struct ModelConfig {
   std::string owner;
   std::vector<std::string> tags;
   bool enabled = true;
+  QualityConfig quality;                  // contract, checks, on_failure (model config or contracts/*.yml)
 };
 
 // A table name as written in a model's SQL, with its position in the model file (1-based).

@@ -1,6 +1,7 @@
 // A model's configuration: finding the `/* silt:` header of a model file, and reading configuration
-// YAML (from that header or from a <model>.yml beside the file) into a ModelConfig with diagnostics.
-// yaml-cpp stays in model_config.cpp; nothing here touches the file system.
+// YAML (from that header, a <model>.yml beside the file, or a contracts/*.yml file) into a
+// ModelConfig or QualityConfig with diagnostics. yaml-cpp stays in model_config.cpp; nothing here
+// touches the file system or DuckDB (the loader checks contract types and relationships targets).
 #pragma once
 
 #include <map>
@@ -33,11 +34,20 @@ struct ConfigHeader {
 std::optional<ConfigHeader> find_config_header(const std::string& sql, const std::string& file,
                                                std::vector<Diagnostic>* diagnostics);
 
+// Where parts of a QualityConfig were written, for the checks that need the whole project.
+struct QualityPositions {
+  std::vector<TextPosition> column_types;   // parallel to contract->columns: each `type` value ({} when none)
+  std::vector<TextPosition> check_targets;  // parallel to checks: each relationships `to` value ({} for others)
+};
+
 // A parsed configuration and where its values were written (for later diagnostics).
 struct ParsedModelConfig {
   ModelConfig config;
   std::map<std::string, TextPosition> keys;    // by key name, e.g. "schema"
   std::map<std::string, TextPosition> values;  // position of each key's value
+  // The quality keys (contract, checks, on_failure, max_quarantine_pct) make up config.quality.
+  std::optional<TextPosition> first_quality_key;  // position of the first one written, if any
+  QualityPositions quality;
 };
 
 // Reads configuration YAML: known keys, their values, and their consistency with the
@@ -45,5 +55,19 @@ struct ParsedModelConfig {
 // YAML file). Every problem is appended to `diagnostics`; the returned config holds what was valid.
 ParsedModelConfig parse_model_config(const std::string& yaml, const std::string& file,
                                      std::vector<Diagnostic>* diagnostics);
+
+// One model's entry of a contracts file.
+struct ContractsEntry {
+  std::string model;  // as written
+  TextPosition at;    // of the model name
+  QualityConfig quality;
+  QualityPositions positions;
+};
+
+// Reads a contracts file: a mapping from model name to a mapping of the quality keys (contract,
+// checks, on_failure, max_quarantine_pct). Model names are not resolved here. `file` names the file
+// in diagnostics and in CheckSpec::file; every problem is appended to `diagnostics`.
+std::vector<ContractsEntry> parse_contracts_file(const std::string& yaml, const std::string& file,
+                                                 std::vector<Diagnostic>* diagnostics);
 
 }  // namespace silt::pipeline

@@ -1,6 +1,6 @@
 // Loads a whole project: silt.yaml, every model file under the model paths with its configuration,
-// the tables each model reads (found by DuckDB's parser), and the dependency order. Reports every
-// problem as a diagnostic; never runs a model and never writes anything.
+// contracts files, the tables each model reads (found by DuckDB's parser), and the dependency order.
+// Reports every problem as a diagnostic; never runs a model and never writes anything.
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -42,6 +42,7 @@ namespace fs = std::filesystem;
 constexpr const char* kProjectFile = "silt.yaml";
 constexpr const char* kSourceSchema = "source";
 constexpr const char* kDefaultSchema = "main";
+constexpr const char* kContractsDirectory = "contracts";
 
 // A .sql file found under a model path.
 struct ModelFile {
@@ -58,6 +59,11 @@ struct LoadedModel {
   std::map<std::string, TextPosition> config_values;
   std::map<std::string, TextPosition> first_reference;  // by model name
   bool parse_sql = true;  // false when the header is malformed (the SQL error would only repeat it)
+  // Where model.config.quality was configured (the model's configuration or a contracts file);
+  // quality_file is "" when nowhere.
+  std::string quality_file;
+  TextPosition quality_at;
+  QualityPositions quality_positions;
 };
 
 bool is_identifier(const std::string& text) {
@@ -67,6 +73,21 @@ bool is_identifier(const std::string& text) {
 }
 
 bool same_name(const std::string& a, const std::string& b) { return to_lower(a) == to_lower(b); }
+
+// A DuckDB message on one line, without the echo of the query text.
+std::string one_line(std::string message) {
+  const size_t echo = message.find("\nLINE ");
+  if (echo != std::string::npos) message.erase(echo);
+  std::string out;
+  for (char c : message) {
+    if (c == '\n') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return std::string(trim(out));
+}
 
 // 1-based line and column of a byte offset; columns count UTF-8 characters, as editors do.
 TextPosition position_at(const std::string& text, size_t offset) {
@@ -140,7 +161,10 @@ class ModelSetLoader {
   Result<std::vector<Model>> load() {
     for (const ModelFile& file : discover()) read_model(file);
     resolve_tables();
-    if (!loaded_.empty()) SILT_TRY(find_references());
+    read_contracts();
+    resolve_relationships();
+    if (!loaded_.empty()) SILT_TRY(check_with_duckdb());
+    add_check_dependencies();
     return order();
   }
 
@@ -264,6 +288,11 @@ class ModelSetLoader {
     }
     model.config = std::move(parsed.config);
     loaded.config_values = std::move(parsed.values);
+    if (parsed.first_quality_key) {
+      loaded.quality_file = loaded.config_file;
+      loaded.quality_at = *parsed.first_quality_key;
+      loaded.quality_positions = std::move(parsed.quality);
+    }
     resolve_name(loaded, file);
     loaded_.push_back(std::move(loaded));
   }
@@ -327,8 +356,107 @@ class ModelSetLoader {
     }
   }
 
-  // Parses every model once with one in-memory DuckDB and resolves what it reads.
-  Status find_references() {
+  // contracts/*.yml and *.yaml under the project directory, in path order: each entry becomes the
+  // quality configuration of the model it names, which must have none from anywhere else.
+  void read_contracts() {
+    const fs::path directory = fs::path(config_.project_dir) / kContractsDirectory;
+    std::error_code ec;
+    if (!fs::is_directory(directory, ec)) return;
+    std::vector<std::string> files;
+    fs::directory_iterator it(directory, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      const fs::path& path = it->path();
+      if (path.filename().string().rfind('.', 0) == 0) continue;
+      if (path.extension() != ".yml" && path.extension() != ".yaml") continue;
+      if (it->is_regular_file(ec)) files.push_back(relative(path));
+    }
+    if (ec) add(kContractsDirectory, {}, fmt::format("cannot list the contracts directory: {}", ec.message()));
+    std::sort(files.begin(), files.end());
+
+    std::vector<std::string> model_names;
+    for (const LoadedModel& loaded : loaded_) model_names.push_back(loaded.model.name);
+    for (const std::string& file : files) {
+      auto text = read_text(fs::path(config_.project_dir) / file);
+      if (!text) {
+        add(file, {}, fmt::format("cannot read the contracts file {}", file));
+        continue;
+      }
+      for (ContractsEntry& entry : parse_contracts_file(*text, file, &diagnostics_)) {
+        auto found = by_name_.find(to_lower(entry.model));
+        if (found == by_name_.end()) {
+          if (auto best = closest_name(entry.model, model_names)) {
+            add(file, entry.at, fmt::format("unknown model '{}' (did you mean '{}'?)", entry.model, *best));
+          } else {
+            add(file, entry.at, fmt::format("unknown model '{}' (no model has this name)", entry.model));
+          }
+          continue;
+        }
+        LoadedModel& loaded = loaded_[found->second];
+        if (!loaded.quality_file.empty()) {
+          add(file, entry.at,
+              fmt::format("contract and checks of model '{}' configured twice: {}:{} and {}:{} (keep one)",
+                          loaded.model.name, loaded.quality_file, loaded.quality_at.line, file, entry.at.line));
+          continue;
+        }
+        loaded.quality_file = file;
+        loaded.quality_at = entry.at;
+        loaded.model.config.quality = std::move(entry.quality);
+        loaded.quality_positions = std::move(entry.positions);
+      }
+    }
+  }
+
+  // A relationships check reads its `to` table, so that model runs first (its table is current).
+  void add_check_dependencies() {
+    for (LoadedModel& loaded : loaded_) {
+      Model& model = loaded.model;
+      for (const CheckSpec& check : model.config.quality.checks) {
+        if (check.kind != CheckKind::kRelationships) continue;
+        const std::string target = to_lower(check.to);
+        std::optional<size_t> index;
+        if (auto it = by_name_.find(target); it != by_name_.end()) index = it->second;
+        if (auto it = by_qualified_.find(target); it != by_qualified_.end()) index = it->second;
+        if (!index || loaded_[*index].model.name == model.name) continue;
+        const std::string& name = loaded_[*index].model.name;
+        if (std::find(model.depends_on.begin(), model.depends_on.end(), name) == model.depends_on.end()) {
+          model.depends_on.insert(std::upper_bound(model.depends_on.begin(), model.depends_on.end(), name), name);
+        }
+      }
+    }
+  }
+
+  // The `to` of every relationships check names a model or a model's table.
+  void resolve_relationships() {
+    std::vector<std::string> candidates;
+    for (const LoadedModel& loaded : loaded_) candidates.push_back(loaded.model.name);
+    for (const LoadedModel& loaded : loaded_) candidates.push_back(loaded.model.qualified_name());
+    for (const LoadedModel& loaded : loaded_) {
+      const std::vector<CheckSpec>& checks = loaded.model.config.quality.checks;
+      for (size_t i = 0; i < checks.size(); ++i) {
+        const CheckSpec& check = checks[i];
+        if (check.kind != CheckKind::kRelationships) continue;
+        const std::string target = to_lower(check.to);
+        if (by_name_.count(target) || by_qualified_.count(target)) continue;
+        const TextPosition at = i < loaded.quality_positions.check_targets.size()
+                                    ? loaded.quality_positions.check_targets[i]
+                                    : TextPosition{check.line, 1};
+        const std::string table = check.to.substr(check.to.rfind('.') + 1);
+        if (auto best = suggestion(check.to, table, candidates)) {
+          add(check.file, at,
+              fmt::format("unknown model '{}' in relationships 'to' (did you mean '{}'?)", check.to, *best));
+        } else {
+          add(check.file, at,
+              fmt::format("unknown model '{}' in relationships 'to' (give a model name or a table such as "
+                          "silver.customers)",
+                          check.to));
+        }
+      }
+    }
+  }
+
+  // With one in-memory DuckDB: parses every model once and resolves what it reads, and checks the
+  // types of the contracts.
+  Status check_with_duckdb() {
     auto database = engine::duckdb::Database::open(engine::duckdb::DatabaseOptions{1, "", ""});
     if (!database) return database.error().with_context("opening DuckDB to parse models");
     auto connection = engine::duckdb::Connection::open(**database);
@@ -339,7 +467,84 @@ class ModelSetLoader {
       if (!references) return references.error().with_context("parsing " + loaded_[i].model.file);
       resolve_references(i, *references);
     }
+    check_contract_types(**connection);
     return Status::ok_status();
+  }
+
+  // Every type a contract gives must be one DuckDB can cast to (each distinct type is asked once).
+  void check_contract_types(engine::duckdb::Connection& connection) {
+    std::map<std::string, std::optional<std::string>> problems;  // by type as written
+    std::optional<std::vector<std::string>> type_names;          // for suggestions, read when needed
+    for (const LoadedModel& loaded : loaded_) {
+      const std::optional<Contract>& contract = loaded.model.config.quality.contract;
+      if (!contract) continue;
+      for (size_t i = 0; i < contract->columns.size(); ++i) {
+        const ColumnContract& column = contract->columns[i];
+        if (column.type.empty()) continue;
+        auto [it, inserted] = problems.emplace(column.type, std::nullopt);
+        if (inserted) {
+          it->second = type_problem(connection, column.type);
+          // DuckDB suggests only from its catalog (where JSON is the one type); suggest from every type name.
+          if (it->second && it->second->find("does not exist") != std::string::npos) {
+            if (!type_names) type_names = duckdb_type_names(connection);
+            if (auto best = closest_name(column.type, *type_names)) {
+              *it->second += fmt::format(" (did you mean '{}'?)", *best);
+            }
+          }
+        }
+        if (!it->second) continue;
+        const std::vector<TextPosition>& types = loaded.quality_positions.column_types;
+        const TextPosition at = i < types.size() ? types[i] : TextPosition{};
+        add(loaded.quality_file, at,
+            fmt::format("invalid type '{}' for contract column '{}': {}", column.type, column.name, *it->second));
+      }
+    }
+  }
+
+  // DuckDB's message when `type` is not a type, nullopt when it is.
+  static std::optional<std::string> type_problem(engine::duckdb::Connection& connection, const std::string& type) {
+    // The type goes into SQL text: parentheses that close the cast early or a ';' would make it
+    // something other than a type.
+    int depth = 0;
+    char quote = 0;
+    for (char c : type) {
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth < 0) {
+        break;
+      } else if (c == ';') {
+        depth = -1;
+        break;
+      }
+    }
+    if (depth != 0 || quote != 0) return std::string("not a type (unbalanced parentheses, quotes or a ';')");
+    auto result = connection.query_value(fmt::format("SELECT CAST(NULL AS {})", type));
+    if (result) return std::nullopt;
+    std::string message = result.error().message();
+    const size_t suggestion = message.find("\nDid you mean");
+    if (suggestion != std::string::npos) message.erase(suggestion);
+    return one_line(message);
+  }
+
+  // DuckDB's type names, canonical ones ("BIGINT") first, then aliases ("INT8"); empty when they
+  // cannot be read (suggestions are a courtesy).
+  static std::vector<std::string> duckdb_type_names(engine::duckdb::Connection& connection) {
+    std::vector<std::string> names;
+    for (const char* column : {"logical_type", "type_name"}) {
+      auto result = connection.query_text(
+          fmt::format("SELECT DISTINCT upper({0}) AS name FROM duckdb_types() ORDER BY name", column));
+      if (!result) continue;
+      for (const auto& row : result->rows) {
+        if (!row.empty() && row[0] && std::find(names.begin(), names.end(), *row[0]) == names.end()) {
+          names.push_back(*row[0]);
+        }
+      }
+    }
+    return names;
   }
 
   void resolve_references(size_t index, const engine::SqlReferences& parsed) {

@@ -48,6 +48,16 @@ json model_to_json(const ModelRun& model) {
     out["window_start"] = model.window_start;
     out["window_end"] = model.window_end;
   }
+  if (!model.quality.empty()) {
+    out["quality"] = model.quality;
+    out["rows_quarantined"] = model.rows_quarantined;
+    out["quarantine_version"] = model.quarantine_version;
+    out["checks"] = json::array();
+    for (const auto& check : model.checks) {
+      out["checks"].push_back(
+          {{"name", check.name}, {"severity", check.severity}, {"status", check.status}, {"failing", check.failing}});
+    }
+  }
   out["started_at"] = model.started_ms ? format_timestamp_ms(model.started_ms) : "";
   out["duration_ms"] = model.duration_ms;
   return out;
@@ -63,6 +73,10 @@ T get_or(const json& object, const char* key, T fallback) {
 }  // namespace
 
 const char* model_status_name(ModelStatus status) { return kStatusNames[static_cast<int>(status)]; }
+
+int ModelRun::count_checks(const std::string& status) const {
+  return static_cast<int>(std::count_if(checks.begin(), checks.end(), [&](const Check& c) { return c.status == status; }));
+}
 
 int RunRecord::count(ModelStatus status) const {
   return static_cast<int>(std::count_if(models.begin(), models.end(), [&](const ModelRun& m) { return m.status == status; }));
@@ -130,6 +144,13 @@ Result<RunRecord> run_record_from_json(const std::string& text, const std::strin
       model.files_ingested = get_or<int64_t>(item, "files_ingested", 0);
       model.window_start = get_or<std::string>(item, "window_start", "");
       model.window_end = get_or<std::string>(item, "window_end", "");
+      model.quality = get_or<std::string>(item, "quality", "");
+      model.rows_quarantined = get_or<int64_t>(item, "rows_quarantined", 0);
+      model.quarantine_version = get_or<int64_t>(item, "quarantine_version", -1);
+      for (const auto& check : get_or<json>(item, "checks", json::array())) {
+        model.checks.push_back({get_or<std::string>(check, "name", ""), get_or<std::string>(check, "severity", ""),
+                                get_or<std::string>(check, "status", ""), get_or<int64_t>(check, "failing", 0)});
+      }
       model.started_ms = parse_timestamp_ms(get_or<std::string>(item, "started_at", "")).value_or(0);
       model.duration_ms = get_or<int64_t>(item, "duration_ms", 0);
       record.models.push_back(std::move(model));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "pipeline/quality/quality.h"
 #include "storage/file_system.h"
 
 namespace silt::pipeline {
@@ -36,6 +37,17 @@ struct ModelRun {
   int64_t files_removed = 0;
   int64_t files_ingested = 0;    // source files read for the first time
   std::string window_start, window_end;  // incremental models
+  std::string quality;            // "", "passed", "warned", "gated", "quarantined"
+  int64_t rows_quarantined = 0;
+  int64_t quarantine_version = -1;  // version written to <table>__quarantine
+  struct Check {
+    std::string name;
+    std::string severity;
+    std::string status;  // pass | warn | fail
+    int64_t failing = 0;
+  };
+  std::vector<Check> checks;
+  int count_checks(const std::string& status) const;
   int64_t started_ms = 0;
   int64_t duration_ms = 0;
 };

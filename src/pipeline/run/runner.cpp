@@ -20,7 +20,9 @@
 #include "engine/session.h"
 #include "engine/table_ops.h"
 #include "obs/logger.h"
+#include "pipeline/quality/quality_store.h"
 #include "pipeline/run/ingest_log.h"
+#include "pipeline/run/pending_commits.h"
 
 namespace silt::pipeline {
 namespace {
@@ -158,6 +160,11 @@ class ModelExecutor {
                      const Window& window, bool ingesting, const std::vector<SourceFile>& ingest_files,
                      bool ingest_reset, std::optional<int64_t> recorded, ModelRun& out);
   Result<std::string> snapshot_changes_sql(const Model& model, bool initial);
+  // Contract and checks on the model's rows, staged once; decides what is committed (gate,
+  // quarantine, warn). Sets input_ to the rows to commit.
+  Status run_quality(const Model& model, const std::shared_ptr<const delta::Snapshot>& target, ModelRun& out);
+  // Commits the prepared model commit together with the quarantined rows (see PendingStore).
+  Status commit_with_quarantine(const Model& model, const engine::PreparedCommit& main, ModelRun& out);
   std::map<std::string, std::string> commit_info(const Model& model, const ModelRun& out) const;
   Error schema_hint(const Model& model, Error error) const;
 
@@ -165,6 +172,9 @@ class ModelExecutor {
   engine::Session& session_;
   engine::TableOps ops_;
   std::string window_start_, window_end_;  // of the model being run (for messages)
+  std::string input_ = "silt_model";       // the relation materialized: the model, or its checked rows
+  bool quarantining_ = false;              // rows failing checks go to <table>__quarantine
+  std::optional<QualityReport> quality_;   // the model's check results, stored after its commit
 };
 
 Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& source) {
@@ -310,7 +320,7 @@ Result<std::string> ModelExecutor::snapshot_changes_sql(const Model& model, bool
                   session_.connection().query_varchar("SELECT CAST(count(*) AS VARCHAR), CAST(" +
                                                       (config.unique_key.size() == 1 ? key_list
                                                                                      : "(" + key_list + ")") +
-                                                      " AS VARCHAR) FROM silt_model GROUP BY " + key_list +
+                                                      " AS VARCHAR) FROM " + input_ + " GROUP BY " + key_list +
                                                       " HAVING count(*) > 1 LIMIT 1"));
   if (!duplicate.rows.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -320,7 +330,7 @@ Result<std::string> ModelExecutor::snapshot_changes_sql(const Model& model, bool
   }
   if (initial) {
     return "SELECT silt_src.*, " + valid_from("silt_src") +
-           " AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to, true AS is_current FROM silt_model AS silt_src";
+           " AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to, true AS is_current FROM " + input_ + " AS silt_src";
   }
   std::string on = keys_condition(config.unique_key, "silt_src", "silt_cur");
   std::string changed;
@@ -337,9 +347,9 @@ Result<std::string> ModelExecutor::snapshot_changes_sql(const Model& model, bool
   // rows (inserted).
   std::string sql =
       "WITH silt_cur AS (SELECT * FROM silt_target WHERE is_current), "
-      "silt_changed AS (SELECT silt_src.*, " + valid_from("silt_src") + " AS silt_close_at FROM silt_model AS silt_src "
+      "silt_changed AS (SELECT silt_src.*, " + valid_from("silt_src") + " AS silt_close_at FROM " + input_ + " AS silt_src "
       "JOIN silt_cur ON " + on + " WHERE " + changed + "), "
-      "silt_new AS (SELECT silt_src.* FROM silt_model AS silt_src ANTI JOIN silt_cur ON " + on + ") "
+      "silt_new AS (SELECT silt_src.* FROM " + input_ + " AS silt_src ANTI JOIN silt_cur ON " + on + ") "
       "SELECT silt_cur.* REPLACE (silt_changed.silt_close_at AS valid_to, false AS is_current) FROM silt_cur JOIN "
       "silt_changed ON " + keys_condition(config.unique_key, "silt_changed", "silt_cur") +
       " UNION ALL BY NAME SELECT silt_changed.* EXCLUDE (silt_close_at), silt_changed.silt_close_at AS valid_from, "
@@ -348,9 +358,178 @@ Result<std::string> ModelExecutor::snapshot_changes_sql(const Model& model, bool
       " AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to, true AS is_current FROM silt_new AS silt_src";
   if (config.hard_deletes == HardDeletes::kInvalidate) {
     sql += " UNION ALL BY NAME SELECT silt_cur.* REPLACE (" + run_ts +
-           " AS valid_to, false AS is_current) FROM silt_cur ANTI JOIN silt_model AS silt_src ON " + on;
+           " AS valid_to, false AS is_current) FROM silt_cur ANTI JOIN " + input_ + " AS silt_src ON " + on;
   }
   return sql;
+}
+
+std::string describe_failures(const std::vector<CheckResult>& results) {
+  std::string text;
+  for (const auto& result : results) {
+    if (result.status != "fail") continue;
+    text += fmt::format("\n  - {}: {}", result.name, result.message.empty()
+                                                          ? fmt::format("{} of {} rows fail", result.failing, result.checked)
+                                                          : result.message);
+    if (!result.threshold.empty() && result.threshold != "none") text += fmt::format(" (allowed: {})", result.threshold);
+    for (size_t i = 0; i < result.examples.size(); ++i) {
+      std::vector<std::string> cells;
+      for (size_t c = 0; c < result.example_columns.size() && c < result.examples[i].size(); ++c) {
+        cells.push_back(result.example_columns[c] + "=" + result.examples[i][c].value_or("NULL"));
+      }
+      text += "\n      " + join(cells, ", ");
+    }
+  }
+  return text;
+}
+
+Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<const delta::Snapshot>& target,
+                                  ModelRun& out) {
+  const QualityConfig& quality = model.config.quality;
+  auto& connection = session_.connection();
+  if (quality.contract) {
+    SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE silt_model)"));
+    std::vector<std::pair<std::string, std::string>> columns;
+    for (const auto& row : described.rows) columns.emplace_back(row[0].value_or(""), row[1].value_or(""));
+    SILT_TRY(check_contract_columns(*quality.contract, columns, model.file));
+  }
+  // The rows are computed once; the checks and the commit read them from here.
+  Status staged = connection.execute("CREATE OR REPLACE TEMP TABLE silt_staged AS SELECT * FROM silt_model");
+  if (!staged.ok()) return Error(staged.code(), model_sql_error(model, staged.message()));
+  input_ = "silt_staged";
+
+  std::vector<CheckSpec> checks = quality.checks;
+  if (quality.contract) {
+    auto declared = contract_checks(*quality.contract);
+    checks.insert(checks.end(), declared.begin(), declared.end());
+  }
+  CheckEnvironment environment;
+  environment.relation = "silt_staged";
+  environment.now_timestamp = context_.run_timestamp;
+  if (target) {
+    int64_t rows = 0;
+    for (const auto& file : target->files()) rows += file.num_records().value_or(0);
+    environment.previous_rows = rows;
+  }
+  environment.resolve_table = [&](const std::string& name) -> Result<std::string> {
+    const Model* other = context_.project->find(name);
+    if (!other) return make_error(ErrorCode::kInvalidArgument, fmt::format("unknown table '{}'", name));
+    auto snapshot = ops_.load(context_.project->table_location(*other));
+    if (!snapshot) {
+      return std::move(snapshot).error().with_context(fmt::format("reading {}", other->qualified_name()));
+    }
+    std::string view = "silt_ref_" + other->schema + "_" + other->table;
+    SILT_TRY(session_.register_snapshot(view, **snapshot));
+    out.inputs[other->qualified_name()] = (*snapshot)->version();
+    return sql_identifier(view);
+  };
+  auto evaluated = evaluate_checks(connection, checks, environment);
+  if (!evaluated) return std::move(evaluated).error().with_context(model.file);
+
+  QualityReport report;
+  report.table = model.qualified_name();
+  report.model = model.name;
+  report.run_id = context_.run_id;
+  report.checked_ms = now_ms();
+  report.results = std::move(*evaluated);
+  bool row_failed = false, table_failed = false, warned = false;
+  for (size_t i = 0; i < report.results.size(); ++i) {
+    const auto& result = report.results[i];
+    report.rows_checked = std::max(report.rows_checked, result.checked);
+    out.checks.push_back({result.name, severity_name(result.severity), result.status, result.failing});
+    if (result.status == "warn") warned = true;
+    if (result.status != "fail") continue;
+    (is_row_level(result.kind) ? row_failed : table_failed) = true;
+  }
+  bool failed = row_failed || table_failed;
+  out.rows_in = report.rows_checked;
+  auto gate = [&](const std::string& why) -> Status {
+    report.outcome = "gated";
+    out.quality = "gated";
+    SILT_TRY(QualityStore(*context_.fs, context_.project->config.storage_root).save(report).status());
+    return make_error(ErrorCode::kQualityFailed,
+                      fmt::format("{}: {}; nothing committed:{}", model.file, why, describe_failures(report.results)));
+  };
+  if (failed && quality.on_failure == OnFailure::kGate) return gate("checks failed");
+  if (table_failed && quality.on_failure == OnFailure::kQuarantine) {
+    return gate("table-level checks failed (rows cannot be quarantined for them)");
+  }
+  if (row_failed && quality.on_failure == OnFailure::kQuarantine) {
+    SILT_TRY_ASSIGN(auto annotated, annotate_failures_sql(checks, environment));
+    SILT_TRY(connection.execute("CREATE OR REPLACE TEMP TABLE silt_annotated AS " + annotated));
+    SILT_TRY_ASSIGN(auto counts, connection.query_varchar(
+                                     "SELECT CAST(count(*) AS VARCHAR), CAST(count(*) FILTER (WHERE "
+                                     "len(_silt_failed_checks) > 0) AS VARCHAR) FROM silt_annotated"));
+    int64_t total = parse_int64(counts.rows.at(0)[0].value_or("0")).value_or(0);
+    int64_t bad = parse_int64(counts.rows.at(0)[1].value_or("0")).value_or(0);
+    double pct = total ? 100.0 * static_cast<double>(bad) / static_cast<double>(total) : 0;
+    if (pct > quality.max_quarantine_pct) {
+      return gate(fmt::format("{} of {} rows ({:.2f}%) fail row-level checks, above max_quarantine_pct {}", bad, total,
+                              pct, quality.max_quarantine_pct));
+    }
+    SILT_TRY_ASSIGN(auto has_source_file,
+                    connection.query_value("SELECT count(*) FROM (DESCRIBE silt_staged) WHERE column_name = "
+                                           "'_source_file'"));
+    std::string source_file = has_source_file && *has_source_file != "0"
+                                  ? "CAST(_source_file AS VARCHAR)"
+                                  : "CAST(NULL AS VARCHAR)";
+    SILT_TRY(connection.execute(
+        "CREATE OR REPLACE TEMP VIEW silt_good AS SELECT * EXCLUDE (_silt_failed_checks) FROM silt_annotated WHERE "
+        "len(_silt_failed_checks) = 0; "
+        "CREATE OR REPLACE TEMP VIEW silt_quarantined AS SELECT * EXCLUDE (_silt_failed_checks), _silt_failed_checks, "
+        "'failed ' || array_to_string(_silt_failed_checks, ', ') AS _silt_reason, " +
+        sql_string(context_.run_id) + " AS _silt_run_id, " + source_file +
+        " AS _silt_source_file FROM silt_annotated WHERE len(_silt_failed_checks) > 0"));
+    input_ = "silt_good";
+    quarantining_ = true;
+    report.rows_quarantined = bad;
+    out.rows_quarantined = bad;
+    report.outcome = "quarantined";
+  } else {
+    report.outcome = failed ? "warned" : warned ? "warned" : "passed";
+  }
+  out.quality = report.outcome;
+  quality_ = std::move(report);
+  return Status();
+}
+
+Status ModelExecutor::commit_with_quarantine(const Model& model, const engine::PreparedCommit& main, ModelRun& out) {
+  std::string root = context_.project->table_location(model) + "__quarantine";
+  engine::Source rows;
+  rows.query = "SELECT * FROM silt_quarantined";
+  engine::WriteOptions options;
+  options.mode = engine::WriteMode::kAppend;
+  options.add_new_columns = true;  // the quarantine follows the model's columns
+  options.commit_info = commit_info(model, out);
+  engine::PreparedCommit quarantine;
+  options.prepare = &quarantine;
+  auto prepared = ops_.write(root, rows, options);
+  if (!prepared) return std::move(prepared).error().with_context(fmt::format("{}: quarantining rows", model.file));
+
+  PendingCommits pending;
+  pending.run_id = context_.run_id;
+  pending.model = model.name;
+  if (!main.transaction.empty()) pending.commits.push_back(main);
+  pending.commits.push_back(quarantine);
+  crash_point("quarantine-staged");
+  PendingStore store(*context_.fs, context_.project->config.storage_root);
+  SILT_TRY(store.save(pending));
+  crash_point("quarantine-recorded");
+  std::vector<int64_t> versions;
+  for (size_t i = 0; i < pending.commits.size(); ++i) {
+    auto committed = ops_.commit_prepared(pending.commits[i]);
+    if (!committed) {
+      // The record stays: the next run or `silt recover` completes it, or reports why it cannot.
+      return std::move(committed).error().with_context(
+          fmt::format("{}: committing {} of {} linked commits", model.file, i + 1, pending.commits.size()));
+    }
+    versions.push_back(committed->version);
+    if (i == 0) crash_point("quarantine-first-commit");
+  }
+  crash_point("quarantine-committed");
+  SILT_TRY(store.remove(pending));
+  if (!main.transaction.empty()) out.version_written = versions.front();
+  out.quarantine_version = versions.back();
+  return Status();
 }
 
 Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target,
@@ -360,7 +539,7 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
   const auto& config = model.config;
   std::string root = context_.project->table_location(model);
   engine::Source source;
-  source.query = "SELECT * FROM silt_model";
+  source.query = "SELECT * FROM " + input_;
   engine::WriteOptions write;
   write.partition_by = config.partition_by;
   write.commit_info = commit_info(model, out);
@@ -373,6 +552,13 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
   merge.keys = config.unique_key;
   merge.add_new_columns = config.allow_schema_evolution;
   merge.commit_info = write.commit_info;
+  // With quarantined rows, the model's commit is only prepared here and made together with the
+  // quarantine's (commit_with_quarantine).
+  engine::PreparedCommit prepared;
+  if (quarantining_) {
+    write.prepare = &prepared;
+    merge.prepare = &prepared;
+  }
 
   // A (re)build from scratch: the result defines the table's columns and partitioning.
   auto rebuild = [&](const std::string& action) {
@@ -431,7 +617,7 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
     case Materialization::kSnapshot: {
       for (const char* column : kScdColumns) {
         auto has = session_.connection().query_value(
-            "SELECT count(*) FROM (DESCRIBE silt_model) WHERE lower(column_name) = " + sql_string(column));
+            "SELECT count(*) FROM (DESCRIBE " + input_ + ") WHERE lower(column_name) = " + sql_string(column));
         if (has && *has && **has != "0") {
           return make_error(ErrorCode::kInvalidArgument,
                             fmt::format("{}: a snapshot model may not return a column named '{}' (silt adds "
@@ -471,6 +657,10 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
   if (report->skipped) out.message = report->message;
   if (!report->columns_added.empty()) {
     out.message = "columns added: " + join(report->columns_added, ", ");
+  }
+  if (quarantining_) {
+    SILT_TRY(commit_with_quarantine(model, prepared, out));
+    out.message = fmt::format("{} rows quarantined in {}__quarantine", out.rows_quarantined, model.qualified_name());
   }
   return Status();
 }
@@ -537,8 +727,15 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
   Status bound = connection.execute("CREATE OR REPLACE TEMP VIEW silt_model AS " + model_body(model.sql));
   if (!bound.ok()) return Error(bound.code(), model_sql_error(model, bound.message()));
 
-  return materialize(model, target, incremental, window, ingesting, ingest_files, ingesting && !incremental, recorded,
-                     out);
+  if (!model.config.quality.empty()) SILT_TRY(run_quality(model, target, out));
+  SILT_TRY(materialize(model, target, incremental, window, ingesting, ingest_files, ingesting && !incremental, recorded,
+                       out));
+  if (quality_) {
+    out.rows_in = quality_->rows_checked;
+    quality_->table_version = out.version_written;
+    SILT_TRY(QualityStore(*context_.fs, context_.project->config.storage_root).save(*quality_).status());
+  }
+  return Status();
 }
 
 // --- the DAG ----------------------------------------------------------------------------------
@@ -566,6 +763,30 @@ std::string format_date_days(int64_t days) {
 }
 
 Runner::Runner(const Project& project, storage::FileSystem& fs) : project_(project), fs_(fs) {}
+
+namespace {
+
+Result<int> recover_pending(const Project& project, storage::FileSystem& fs, const engine::SessionOptions& options) {
+  PendingStore store(fs, project.config.storage_root);
+  SILT_TRY_ASSIGN(auto pending, store.list());
+  if (pending.empty()) return 0;
+  SILT_TRY_ASSIGN(auto session, engine::Session::open(options));
+  engine::TableOps ops(*session, fs);
+  for (const auto& record : pending) {
+    SILT_TRY_ASSIGN(auto versions, store.complete(ops, record));
+    std::vector<std::string> made;
+    for (size_t i = 0; i < versions.size(); ++i) {
+      made.push_back(fmt::format("{} version {}", record.commits[i].root, versions[i]));
+    }
+    SILT_LOG_WARN("completed the linked commits of run {} for model '{}' left by a crash: {}", record.run_id,
+                  record.model, join(made, ", "));
+  }
+  return static_cast<int>(pending.size());
+}
+
+}  // namespace
+
+Result<int> Runner::recover() { return recover_pending(project_, fs_, worker_session_options(project_.config.engine, 1)); }
 
 namespace {
 
@@ -750,6 +971,9 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   }
   std::map<std::string, size_t> index_of;
   for (size_t i = 0; i < order.size(); ++i) index_of[order[i]->name] = i;
+
+  // Linked commits a crashed run left half made are completed before anything else runs.
+  SILT_TRY(recover_pending(project_, fs_, worker_session_options(project_.config.engine, 1)).status());
 
   std::mutex mutex;
   std::condition_variable changed;

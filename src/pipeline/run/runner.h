@@ -57,6 +57,9 @@ class Runner {
   // Runs the selected models. Fails only when the run cannot start (bad selection, bad date, no
   // run to resume); model failures are in the returned record (status "failed").
   Result<RunRecord> run(const RunOptions& options, RunObserver* observer = nullptr);
+  // Completes linked commits (a model's rows and its quarantined rows) that a crashed run left
+  // half made; returns how many records were completed. `run` does this first too.
+  Result<int> recover();
 
  private:
   const Project& project_;

@@ -148,5 +148,46 @@ TEST_F(TableMergeTest, OverwriteSchemaReplacesColumnsAndPartitioning) {
   EXPECT_EQ(query_value("SELECT count(*) FROM t"), "1");
 }
 
+TEST_F(TableMergeTest, PreparedCommitsAreMadeOnceAndConflictLikeAnyOther) {
+  append("SELECT range AS id, 'a' AS name FROM range(3)");
+  Source source;
+  source.query = "SELECT 1 AS id, 'b' AS name UNION ALL SELECT 7, 'n'";
+  PreparedCommit prepared;
+  MergeOptions options;
+  options.keys = {"id"};
+  options.prepare = &prepared;
+  auto report = ops_->merge(root_, source, options);
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_TRUE(report->prepared);
+  EXPECT_EQ(report->version, -1);
+  EXPECT_EQ(prepared.read_version, 0);
+  EXPECT_EQ(query_value("SELECT string_agg(id || name, ',' ORDER BY id) FROM t"), "0a,1a,2a");  // not visible yet
+
+  auto committed = ops_->commit_prepared(prepared);
+  ASSERT_TRUE(committed) << committed.error().message();
+  EXPECT_EQ(committed->version, 1);
+  EXPECT_EQ(query_value("SELECT string_agg(id || name, ',' ORDER BY id) FROM t"), "0a,1b,2a,7n");
+  // Again (a recovery after a crash that happened after the commit): recognised, not repeated.
+  auto again = ops_->commit_prepared(prepared);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_TRUE(again->skipped);
+  EXPECT_EQ(again->version, 1);
+  EXPECT_EQ(query_value("SELECT count(*) FROM t"), "4");
+
+  // A prepared merge whose rewritten file was removed meanwhile conflicts instead of committing.
+  PreparedCommit stale;
+  options.prepare = &stale;
+  source.query = "SELECT 2 AS id, 'c' AS name";
+  ASSERT_TRUE(ops_->merge(root_, source, options));
+  MergeOptions direct;
+  direct.keys = {"id"};
+  source.query = "SELECT 2 AS id, 'd' AS name";
+  ASSERT_TRUE(ops_->merge(root_, source, direct));
+  auto conflicted = ops_->commit_prepared(stale);
+  ASSERT_FALSE(conflicted);
+  EXPECT_EQ(conflicted.error().code(), ErrorCode::kConflict) << conflicted.error().message();
+  EXPECT_EQ(query_value("SELECT name FROM t WHERE id = 2"), "d");
+}
+
 }  // namespace
 }  // namespace silt::engine

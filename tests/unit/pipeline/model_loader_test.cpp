@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pipeline/model/model.h"
+#include "project_fixture.h"
 #include "support/temp_dir.h"
 
 namespace silt::pipeline {
@@ -28,43 +29,10 @@ constexpr const char* kSiltYaml =
     "    format: json\n"
     "    path: landing/customers.json\n";
 
-using Files = std::map<std::string, std::string>;
 
-class ModelLoaderTest : public ::testing::Test {
+class ModelLoaderTest : public ProjectFixture {
  protected:
-  void SetUp() override {
-    // The environment must not select an environment the test projects do not define.
-    if (const char* value = std::getenv("SILT_ENV")) saved_env_ = value;
-    unsetenv("SILT_ENV");
-  }
-  void TearDown() override {
-    if (saved_env_) setenv("SILT_ENV", saved_env_->c_str(), 1);
-  }
-
-  void write(const std::string& relative, const std::string& text) {
-    const std::filesystem::path path = dir_.file(relative);
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-  }
-
-  // Writes silt.yaml (unless given) and the files, then loads the project.
-  Result<Project> load(const Files& files) {
-    if (!files.count("silt.yaml")) write("silt.yaml", kSiltYaml);
-    for (const auto& [relative, text] : files) write(relative, text);
-    diagnostics_.clear();
-    std::vector<Diagnostic> diagnostics;
-    auto project = load_full_project(dir_.path(), "", &diagnostics);
-    for (const auto& diagnostic : diagnostics) diagnostics_.push_back(format_diagnostic(diagnostic));
-    return project;
-  }
-
-  // Loads a project that must be valid.
-  Project load_ok(const Files& files) {
-    auto project = load(files);
-    EXPECT_TRUE(project) << (project ? "" : project.error().message());
-    for (const auto& line : diagnostics_) ADD_FAILURE() << line;
-    return project ? *project : Project{};
-  }
+  ModelLoaderTest() : ProjectFixture(kSiltYaml) {}
 
   static std::vector<std::string> names(const Project& project) {
     std::vector<std::string> out;
@@ -72,9 +40,6 @@ class ModelLoaderTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  std::vector<std::string> diagnostics_;
-  std::optional<std::string> saved_env_;
 };
 
 TEST_F(ModelLoaderTest, HeaderConfiguration) {
@@ -300,7 +265,7 @@ const InvalidCase kInvalidCases[] = {
      {{"models/silver/orders.sql", "/* silt:\ncolour: blue\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:2:1: unknown key 'colour' (expected one of: materialized, unique_key, "
       "partition_by, time_column, lookback, strategy, updated_at, check_columns, hard_deletes, on_schema_change, "
-      "schema, alias, description, owner, tags, enabled)"}},
+      "schema, alias, description, owner, tags, enabled, contract, checks, on_failure, max_quarantine_pct)"}},
     {"duplicate_key",
      {{"models/silver/orders.sql", "/* silt:\nmaterialized: table\nmaterialized: append\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:3:1: duplicate key 'materialized' (first at line 2)"}},
