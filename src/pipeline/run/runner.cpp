@@ -543,14 +543,18 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
   engine::WriteOptions write;
   write.partition_by = config.partition_by;
   write.commit_info = commit_info(model, out);
-  write.add_new_columns = config.allow_schema_evolution;
+  // New columns are added to the table when the model allows it (on_schema_change: add_columns) or
+  // its contract does (schema_evolution: additive).
+  bool additive = config.allow_schema_evolution ||
+                  (config.quality.contract && config.quality.contract->allow_additive_evolution);
+  write.add_new_columns = additive;
   // Every write is based on the version the model's decisions were taken on (files already
   // ingested, current SCD2 rows): a commit that landed since then is checked as a conflict.
   write.read_snapshot = target;
   engine::MergeOptions merge;
   merge.read_snapshot = target;
   merge.keys = config.unique_key;
-  merge.add_new_columns = config.allow_schema_evolution;
+  merge.add_new_columns = additive;
   merge.commit_info = write.commit_info;
   // With quarantined rows, the model's commit is only prepared here and made together with the
   // quarantine's (commit_with_quarantine).
