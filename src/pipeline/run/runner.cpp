@@ -732,8 +732,14 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
   if (!bound.ok()) return Error(bound.code(), model_sql_error(model, bound.message()));
 
   if (!model.config.quality.empty()) SILT_TRY(run_quality(model, target, out));
-  SILT_TRY(materialize(model, target, incremental, window, ingesting, ingest_files, ingesting && !incremental, recorded,
-                       out));
+  Status materialized = materialize(model, target, incremental, window, ingesting, ingest_files,
+                                    ingesting && !incremental, recorded, out);
+  // The staged rows are not needed past the commit: free their memory for the session's next model.
+  if (input_ != "silt_model") {
+    (void)connection.execute("DROP VIEW IF EXISTS silt_good; DROP VIEW IF EXISTS silt_quarantined; "
+                             "DROP TABLE IF EXISTS silt_annotated; DROP TABLE IF EXISTS silt_staged");
+  }
+  SILT_TRY(materialized);
   if (quality_) {
     out.rows_in = quality_->rows_checked;
     quality_->table_version = out.version_written;
