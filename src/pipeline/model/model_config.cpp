@@ -1058,10 +1058,12 @@ std::optional<ConfigHeader> find_config_header(const std::string& sql, const std
   return std::nullopt;
 }
 
-ParsedModelConfig parse_model_config(const std::string& yaml, const std::string& file,
-                                     std::vector<Diagnostic>* diagnostics) {
-  ParsedModelConfig out;
-  ConfigReader reader(file, diagnostics);
+namespace {
+
+// Parses `yaml` and hands the document to `reader`; YAML syntax errors become diagnostics at their
+// position.
+template <typename Reader, typename Out>
+void read_document(Reader& reader, const std::string& yaml, Out& out, const char* what) {
   try {
     const YAML::Node root = YAML::Load(yaml);
     reader.read(root, out);
@@ -1072,8 +1074,17 @@ ParsedModelConfig parse_model_config(const std::string& yaml, const std::string&
       reader.add({1, 1}, "invalid YAML: " + e.msg);
     }
   } catch (const std::exception& e) {
-    reader.add({1, 1}, std::string("cannot read the model configuration: ") + e.what());
+    reader.add({1, 1}, std::string("cannot read the ") + what + ": " + e.what());
   }
+}
+
+}  // namespace
+
+ParsedModelConfig parse_model_config(const std::string& yaml, const std::string& file,
+                                     std::vector<Diagnostic>* diagnostics) {
+  ParsedModelConfig out;
+  ConfigReader reader(file, diagnostics);
+  read_document(reader, yaml, out, "model configuration");
   return out;
 }
 
@@ -1081,18 +1092,7 @@ std::vector<ContractsEntry> parse_contracts_file(const std::string& yaml, const 
                                                  std::vector<Diagnostic>* diagnostics) {
   std::vector<ContractsEntry> out;
   ContractsReader reader(file, diagnostics);
-  try {
-    const YAML::Node root = YAML::Load(yaml);
-    reader.read(root, out);
-  } catch (const YAML::Exception& e) {
-    if (e.mark.line >= 0) {
-      reader.add({e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
-    } else {
-      reader.add({1, 1}, "invalid YAML: " + e.msg);
-    }
-  } catch (const std::exception& e) {
-    reader.add({1, 1}, std::string("cannot read the contracts file: ") + e.what());
-  }
+  read_document(reader, yaml, out, "contracts file");
   return out;
 }
 
