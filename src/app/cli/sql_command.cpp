@@ -69,7 +69,8 @@ Status register_project(const Args& args, CommandContext& context, engine::Sessi
       options += ", " + key + " = " + (literal ? lower == "true" || lower == "false" ? lower : value : sql_string(value));
     }
     SILT_TRY(connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS "
-                                            "SELECT * FROM {}({}, union_by_name = true{})",
+                                            "SELECT * EXCLUDE (filename), filename AS _source_file FROM {}({}, "
+                                            "filename = true, union_by_name = true{})",
                                             sql_identifier(source.name), reader, sql_string(source.path), options)));
   }
   return Status();

@@ -104,6 +104,8 @@ TEST_F(SiltRun, IngestsEachFileOnceAndLateCorrectionsFixGold) {
   EXPECT_EQ(sql("SELECT count(*) AS n FROM bronze.orders"), "n\n8\n");
   EXPECT_EQ(sql("SELECT count(DISTINCT _source_file) AS files, count(_ingested_at) AS stamped FROM bronze.orders"),
             "files,stamped\n3,8\n");
+  // The sources are readable too, with each row's file.
+  EXPECT_EQ(sql("SELECT count(DISTINCT _source_file) AS files, count(*) AS n FROM source.orders"), "files,n\n3,8\n");
 
   // Re-running day 2 changes nothing in silver or gold numbers.
   auto rerun = run_json({"--date", "2025-11-02"});
