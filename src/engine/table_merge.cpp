@@ -265,6 +265,16 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
     }
     SILT_TRY_ASSIGN(auto counts, connection.query_varchar(sql + " FROM " + kSourceTable));
     const auto& row = counts.rows.at(0);
+    if (cell_int(row[0]) == 0 && new_metadata) {
+      // No rows, but new columns to add: a commit of the schema alone.
+      delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
+      txn.set_operation("MERGE");
+      txn.set_metadata(*new_metadata);
+      txn.mark_read_whole_table();
+      for (const auto& [key, value] : options.commit_info) txn.set_commit_info_field(key, value);
+      if (options.app_id) txn.set_app_transaction(*options.app_id, *options.app_version);
+      return commit_staged(txn, root, StagedFiles{}, std::move(report), 0, started);
+    }
     if (cell_int(row[0]) == 0) {
       report.skipped = true;
       report.version = snapshot->version();

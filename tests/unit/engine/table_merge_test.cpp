@@ -129,6 +129,26 @@ TEST_F(TableMergeTest, NewColumnsAreRefusedUnlessAddedAndThenOldRowsReadNull) {
   EXPECT_NE(commit->find("\"metaData\""), std::string::npos) << *commit;
 }
 
+TEST_F(TableMergeTest, AnEmptyInputWithNewColumnsCommitsTheSchemaAlone) {
+  append("SELECT range AS id, 'a' AS name FROM range(3)");
+  Source source;
+  source.query = "SELECT 1 AS id, 'b' AS name, 7 AS score WHERE false";
+  MergeOptions options;
+  options.keys = {"id"};
+  options.add_new_columns = true;
+  auto merged = ops_->merge(root_, source, options);
+  ASSERT_TRUE(merged) << merged.error().message();
+  EXPECT_FALSE(merged->skipped);
+  EXPECT_EQ(merged->version, 1);
+  EXPECT_EQ(merged->columns_added, std::vector<std::string>{"score"});
+  EXPECT_EQ(query_value("SELECT count(*) FILTER (WHERE score IS NULL) || '/' || count(*) FROM t"), "3/3");
+  // Nothing new the second time: nothing committed.
+  auto again = ops_->merge(root_, source, options);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_TRUE(again->skipped);
+  EXPECT_EQ(again->version, 1);
+}
+
 TEST_F(TableMergeTest, OverwriteSchemaReplacesColumnsAndPartitioning) {
   append("SELECT range AS id, 'a' AS name FROM range(3)");
   Source source;
