@@ -287,20 +287,9 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("invalid --schema '{}': {}", options.schema_sql, parsed.message()));
   }
-  auto described = session_.connection().query_varchar(
-      "SELECT column_name, column_type, \"null\" FROM (DESCRIBE " + table + ")");
+  auto described = input_schema(table);
   (void)session_.connection().execute("DROP TABLE IF EXISTS " + table);
-  SILT_TRY_ASSIGN(auto columns, std::move(described));
-  delta::Schema schema;
-  for (const auto& row : columns.rows) {
-    delta::StructField field;
-    field.name = row[0].value_or("");
-    auto type = from_duckdb_type(row[1].value_or(""));
-    if (!type) return std::move(type).error().with_context("column '" + field.name + "'");
-    field.type = std::move(*type);
-    field.nullable = row[2].value_or("YES") == "YES";
-    schema.fields.push_back(std::move(field));
-  }
+  SILT_TRY_ASSIGN(auto schema, std::move(described));
   for (const auto& column : options.partition_by) {
     const auto* field = schema.find(column);
     if (!field) {
@@ -410,16 +399,17 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
   return "SELECT " + select + " FROM (" + source + ") AS silt_source";
 }
 
-Result<delta::Schema> TableOps::input_schema(const std::string& select_sql) {
-  SILT_TRY_ASSIGN(auto described, session_.connection().query_varchar("SELECT column_name, column_type FROM (DESCRIBE " +
-                                                                      select_sql + ")"));
+Result<delta::Schema> TableOps::input_schema(const std::string& relation) {
+  SILT_TRY_ASSIGN(auto described, session_.connection().query_varchar(
+                                      "SELECT column_name, column_type, \"null\" FROM (DESCRIBE " + relation + ")"));
   delta::Schema schema;
   for (const auto& row : described.rows) {
     delta::StructField field;
     field.name = row[0].value_or("");
     auto type = from_duckdb_type(row[1].value_or(""));
-    if (!type) return std::move(type).error().with_context("input column '" + field.name + "'");
+    if (!type) return std::move(type).error().with_context("column '" + field.name + "'");
     field.type = std::move(*type);
+    field.nullable = row[2].value_or("YES") != "NO";
     schema.fields.push_back(std::move(field));
   }
   return schema;

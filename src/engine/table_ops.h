@@ -151,8 +151,9 @@ class TableOps {
   // and completes `report` with the commit's version, attempts and file counts.
   Result<OperationReport> commit_staged(delta::Transaction& txn, const std::string& root, const StagedFiles& staged,
                                         OperationReport report, int64_t files_removed, int64_t started_ns);
-  // The input's columns as a Delta schema (all nullable).
-  Result<delta::Schema> input_schema(const std::string& select_sql);
+  // The columns of a table name or a (SELECT ...) as a Delta schema; nullable unless DuckDB knows a
+  // column is NOT NULL (a table's constraint; a query's columns are all nullable).
+  Result<delta::Schema> input_schema(const std::string& relation);
   // add_new_columns: `schema` gains the input columns it lacks (reported in `report`); returns the
   // metadata to commit when it changed.
   Result<std::optional<delta::Metadata>> evolve_schema(const delta::Snapshot& snapshot, const std::string& select_sql,

@@ -12,6 +12,7 @@
 #include "app/cli/context.h"
 #include "app/cli/output.h"
 #include "app/cli/project_support.h"
+#include "pipeline/run/project_views.h"
 #include "base/clock.h"
 #include "base/strings.h"
 #include "delta/file_pruning.h"
@@ -50,28 +51,12 @@ Status register_project(const Args& args, CommandContext& context, engine::Sessi
       return std::move(snapshot).error().with_context(model.qualified_name());
     }
     SILT_TRY_ASSIGN(auto scan, session.scan_sql(**snapshot));
-    // The model's name reads the table too, unless it is the same view (schema main, table = name).
-    bool alias = to_lower(model.schema) != "main" || to_lower(model.table) != to_lower(model.name);
-    std::string view = fmt::format("{}.{}", sql_identifier(model.schema), sql_identifier(model.table));
-    std::string statements = fmt::format("CREATE SCHEMA IF NOT EXISTS {}; CREATE OR REPLACE VIEW {} AS {};",
-                                         sql_identifier(model.schema), view, scan);
-    if (alias) statements += fmt::format(" CREATE OR REPLACE VIEW main.{} AS SELECT * FROM {};", sql_identifier(model.name), view);
-    SILT_TRY(connection.execute(statements));
+    SILT_TRY(pipeline::register_model_table(connection, model, scan));
   }
   for (const auto& source : project->config.sources) {
-    const char* reader = source.format == pipeline::SourceFormat::kCsv    ? "read_csv"
-                         : source.format == pipeline::SourceFormat::kJson ? "read_json"
-                                                                          : "read_parquet";
-    std::string options;
-    for (const auto& [key, value] : source.options) {
-      std::string lower = to_lower(value);
-      bool literal = lower == "true" || lower == "false" || parse_int64(value).has_value();
-      options += ", " + key + " = " + (literal ? lower == "true" || lower == "false" ? lower : value : sql_string(value));
-    }
-    SILT_TRY(connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS "
-                                            "SELECT * EXCLUDE (filename), filename AS _source_file FROM {}({}, "
-                                            "filename = true, union_by_name = true{})",
-                                            sql_identifier(source.name), reader, sql_string(source.path), options)));
+    SILT_TRY(connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
+                                            sql_identifier(source.name),
+                                            pipeline::source_select_sql(source, sql_string(source.path)))));
   }
   return Status();
 }

@@ -23,6 +23,7 @@
 #include "pipeline/quality/quality_store.h"
 #include "pipeline/run/ingest_log.h"
 #include "pipeline/run/pending_commits.h"
+#include "pipeline/run/project_views.h"
 
 namespace silt::pipeline {
 namespace {
@@ -76,13 +77,6 @@ std::string keys_condition(const std::vector<std::string>& keys, const std::stri
     parts.push_back(left + "." + sql_identifier(key) + " = " + right + "." + sql_identifier(key));
   }
   return join(parts, " AND ");
-}
-
-std::string reader_option_value(const std::string& value) {
-  std::string lower = to_lower(value);
-  if (lower == "true" || lower == "false") return lower;
-  if (parse_int64(value)) return value;
-  return sql_string(value);
 }
 
 int64_t physical_memory_bytes() {
@@ -178,25 +172,7 @@ class ModelExecutor {
 };
 
 Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& source) {
-  auto listed = session_.connection().query_varchar("SELECT file FROM glob(" + sql_string(source.path) + ") ORDER BY file");
-  if (!listed) {
-    return make_error(listed.error().code(),
-                      fmt::format("source '{}': cannot list '{}': {}", source.name, source.path,
-                                  short_message(listed.error().message())));
-  }
-  std::vector<SourceFile> files;
-  for (const auto& row : listed->rows) {
-    if (!row[0]) continue;
-    SourceFile file;
-    file.source = source.name;
-    file.path = *row[0];
-    auto info = context_.fs->stat(file.path);
-    if (info) {
-      file.size = info->size;
-      file.modified_ms = info->modified_ms;
-    }
-    files.push_back(std::move(file));
-  }
+  SILT_TRY_ASSIGN(auto files, list_source_files(session_.connection(), *context_.fs, source));
   if (files.empty()) {
     return make_error(ErrorCode::kNotFound,
                       fmt::format("source '{}': no file matches '{}' (check the path in silt.yaml, or land the files "
@@ -209,22 +185,9 @@ Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& s
 std::string ModelExecutor::source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty) {
   std::vector<std::string> paths;
   for (const auto& file : files) paths.push_back(sql_string(file.path));
-  std::string reader;
-  switch (source.format) {
-    case SourceFormat::kCsv: reader = "read_csv"; break;
-    case SourceFormat::kJson: reader = "read_json"; break;
-    case SourceFormat::kParquet: reader = "read_parquet"; break;
-  }
-  std::string arguments = "[" + join(paths, ", ") + "], filename = true";
-  bool union_given = false;
-  for (const auto& [key, value] : source.options) {
-    if (to_lower(key) == "union_by_name") union_given = true;
-    if (to_lower(key) == "filename") continue;
-    arguments += ", " + key + " = " + reader_option_value(value);
-  }
-  if (!union_given) arguments += ", union_by_name = true";  // files may gain columns over time
-  return "SELECT * EXCLUDE (filename), filename AS _source_file, TIMESTAMP " + sql_string(context_.run_timestamp) +
-         " AS _ingested_at FROM " + reader + "(" + arguments + ")" + (empty ? " LIMIT 0" : "");
+  return source_select_sql(source, "[" + join(paths, ", ") + "]",
+                           ", TIMESTAMP " + sql_string(context_.run_timestamp) + " AS _ingested_at") +
+         (empty ? " LIMIT 0" : "");
 }
 
 Status ModelExecutor::register_inputs(const Model& model, ModelRun& out) {
@@ -243,13 +206,7 @@ Status ModelExecutor::register_inputs(const Model& model, ModelRun& out) {
       return std::move(snapshot).error().with_context(fmt::format("{}: reading {}", model.file, upstream->qualified_name()));
     }
     SILT_TRY_ASSIGN(auto scan, session_.scan_sql(**snapshot));
-    // The model's name reads the table too, unless it is the same view (schema main, table = name).
-    bool alias = to_lower(upstream->schema) != "main" || to_lower(upstream->table) != to_lower(upstream->name);
-    std::string view = fmt::format("{}.{}", sql_identifier(upstream->schema), sql_identifier(upstream->table));
-    std::string statements = fmt::format("CREATE SCHEMA IF NOT EXISTS {}; CREATE OR REPLACE VIEW {} AS {};",
-                                         sql_identifier(upstream->schema), view, scan);
-    if (alias) statements += fmt::format(" CREATE OR REPLACE VIEW main.{} AS SELECT * FROM {};", sql_identifier(upstream->name), view);
-    SILT_TRY(connection.execute(statements));
+    SILT_TRY(register_model_table(connection, *upstream, scan));
     // An unqualified reference to the table's name (unambiguous, as the loader checked) reads it too.
     for (const auto& reference : model.references) {
       if (reference.schema.empty() && to_lower(reference.name) == to_lower(upstream->table) &&
@@ -818,13 +775,6 @@ Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
   session_options.threads = 1;
   SILT_TRY_ASSIGN(auto session, engine::Session::open(session_options));
   engine::TableOps ops(*session, fs_);
-  RunContext context;
-  context.project = &project_;
-  context.fs = &fs_;
-  context.run_date = run_date;
-  context.full_refresh = options.full_refresh;
-  ModelExecutor executor(context, *session);
-
   std::vector<ModelPlan> plans;
   std::set<std::string> built_in_run;  // tables this run creates before later models read them
   for (const auto& model : project_.models) {
@@ -890,13 +840,10 @@ Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
       for (const auto& name : model.sources) {
         for (const auto& source : project_.config.sources) {
           if (source.name != name) continue;
-          auto listed = session->connection().query_varchar("SELECT file FROM glob(" + sql_string(source.path) + ")");
+          auto listed = list_source_files(session->connection(), fs_, source);
           if (!listed) continue;
-          for (const auto& row : listed->rows) {
-            if (!row[0]) continue;
+          for (const auto& file : *listed) {
             ++total;
-            auto info = fs_.stat(*row[0]);
-            SourceFile file{name, *row[0], info ? info->size : 0, info ? info->modified_ms : 0};
             if (!known.count(file)) ++fresh;
           }
         }
@@ -920,7 +867,6 @@ Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
     built_in_run.insert(model.name);
     plans.push_back(std::move(plan));
   }
-  (void)executor;
   return plans;
 }
 
