@@ -42,7 +42,11 @@ namespace stdfs = std::filesystem;
 using nlohmann::json;
 using SnapshotPtr = std::shared_ptr<const delta::Snapshot>;
 
-const std::string kGoldenDir = SILT_GOLDEN_DIR;
+// SILT_GOLDEN_DIR in the environment overrides the directory configured at build time.
+const std::string kGoldenDir = [] {
+  const char* from_environment = std::getenv("SILT_GOLDEN_DIR");
+  return std::string(from_environment && *from_environment ? from_environment : SILT_GOLDEN_DIR);
+}();
 constexpr int64_t kTimeTravelStartMs = 1540415658000;  // 2018-10-24T21:14:18Z
 constexpr int64_t kMinuteMs = 60 * 1000;
 constexpr int64_t kLatest = -1;  // "the latest version" in check tables
@@ -263,7 +267,15 @@ class GoldenTableTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     name_ = GetParam();
-    ASSERT_NE(name_, kMissingExpected) << "cannot read " << kGoldenDir << "/EXPECTED.json";
+    if (name_ == kMissingExpected) {
+      // A clone on its own has no golden tables; CI must have them.
+      const char* ci = std::getenv("CI");
+      std::string where = "Delta golden tables not found (no " + kGoldenDir + "/EXPECTED.json): set SILT_GOLDEN_DIR "
+                          "to a copy of Delta Lake's golden tables (delta-io/delta connectors/golden-tables, with "
+                          "EXPECTED.json; this project keeps one in ../shared/conformance/delta-golden)";
+      if (ci && std::string(ci) == "true") FAIL() << where << "; CI=true requires them";
+      GTEST_SKIP() << where;
+    }
     table_ = &expected_all().at(name_);
     verdict_ = table_->value("verdict", std::string());
     engine::SessionOptions options;
