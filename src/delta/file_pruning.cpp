@@ -2,6 +2,8 @@
 // timestamps compare with max + 1 ms because stats are truncated to milliseconds).
 #include "delta/file_pruning.h"
 
+#include <set>
+
 #include <simdjson.h>
 
 #include <cmath>
@@ -241,6 +243,36 @@ std::vector<size_t> files_maybe_matching(const Snapshot& snapshot, const Schema&
   for (size_t i = 0; i < files.size(); ++i) {
     FileFacts facts(files[i], schema, snapshot.partition_columns());
     if (!cannot_match(facts, schema, predicate)) out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<size_t> files_maybe_lacking_columns(const Snapshot& snapshot, const Schema& schema) {
+  std::set<std::string> partition_columns;
+  for (const auto& column : snapshot.partition_columns()) partition_columns.insert(to_lower(column));
+  std::vector<std::string> data_columns;
+  for (const auto& field : schema.fields) {
+    if (!partition_columns.count(to_lower(field.name))) data_columns.push_back(to_lower(field.name));
+  }
+  std::vector<size_t> out;
+  simdjson::dom::parser parser;
+  const auto& files = snapshot.files();
+  for (size_t i = 0; i < files.size(); ++i) {
+    simdjson::dom::object stats;
+    simdjson::dom::object null_counts;
+    if (!files[i].stats || parser.parse(*files[i].stats).get_object().get(stats) != simdjson::SUCCESS ||
+        stats["nullCount"].get_object().get(null_counts) != simdjson::SUCCESS) {
+      out.push_back(i);
+      continue;
+    }
+    std::set<std::string> named;
+    for (auto field : null_counts) named.insert(to_lower(std::string(field.key)));
+    for (const auto& column : data_columns) {
+      if (!named.count(column)) {
+        out.push_back(i);
+        break;
+      }
+    }
   }
   return out;
 }

@@ -36,4 +36,10 @@ struct Predicate {
 // Indices (into snapshot.files()) of the files that may contain matching rows, in order.
 std::vector<size_t> files_maybe_matching(const Snapshot& snapshot, const Schema& schema, const Predicate& predicate);
 
+// Indices of the files whose statistics do not show every top-level data column of `schema` (no
+// stats, or a column absent from nullCount). Only such files can lack a column that was added to
+// the table after they were written; writers record nullCount for every column a file holds
+// (within the indexed columns, delta.dataSkippingNumIndexedCols).
+std::vector<size_t> files_maybe_lacking_columns(const Snapshot& snapshot, const Schema& schema);
+
 }  // namespace silt::delta

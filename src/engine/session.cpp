@@ -17,6 +17,7 @@
 
 #include "base/strings.h"
 #include "delta/actions.h"
+#include "delta/file_pruning.h"
 #include "engine/parquet_io.h"
 #include "engine/type_mapping.h"
 
@@ -133,6 +134,41 @@ bool hive_paths_match_log(const delta::Snapshot& snapshot, const delta::Schema& 
   return true;
 }
 
+// The top-level column names (lower case) of each Parquet file. parquet_schema() lists every schema
+// element depth-first (the root, then each column followed by its children: list/element,
+// key_value/key/value, struct fields); a nested child named like a missing top-level column must not
+// count as that column, so the tree is walked by num_children.
+Result<std::map<std::string, std::set<std::string>>> top_level_columns(duckdb::Connection& connection,
+                                                                      const std::vector<std::string>& paths) {
+  std::map<std::string, std::set<std::string>> out;
+  if (paths.empty()) return out;
+  SILT_TRY_ASSIGN(auto result, connection.query_varchar("SELECT file_name, name, coalesce(num_children, 0)::VARCHAR FROM parquet_schema(" +
+                                                         file_list_sql(paths) + ")"));
+  struct Walk {
+    bool root_seen = false;
+    std::vector<int64_t> remaining;  // children still to come of each open element
+  };
+  std::map<std::string, Walk> walks;
+  for (const auto& row : result.rows) {
+    if (!row[0]) continue;
+    auto& walk = walks[*row[0]];
+    int64_t children = parse_int64(row[2].value_or("0")).value_or(0);
+    if (!walk.root_seen) {
+      walk.root_seen = true;
+      out[*row[0]];  // a file with no columns still has an entry
+      continue;
+    }
+    if (walk.remaining.empty() && row[1]) out[*row[0]].insert(to_lower(*row[1]));
+    if (!walk.remaining.empty()) --walk.remaining.back();
+    if (children > 0) {
+      walk.remaining.push_back(children);
+    } else {
+      while (!walk.remaining.empty() && walk.remaining.back() == 0) walk.remaining.pop_back();
+    }
+  }
+  return out;
+}
+
 // Checkpoint staging files of processes that were killed mid-checkpoint: removed after an hour
 // (a live checkpoint write takes seconds).
 void remove_stale_staging_files(const std::string& directory) {
@@ -194,21 +230,28 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     groups[key].push_back(index);
   }
 
-  // When the schema changed over the table's life, older files may lack newer columns: find which
-  // columns each file really has.
+  // Files written before a column was added lack it: find which top-level columns those files
+  // really hold. When the replayed log shows no schema change (a checkpoint hides the history, and
+  // some writers leave all-NULL columns out), only files whose statistics do not name every column
+  // can be such files.
   std::map<std::string, std::set<std::string>> file_columns;
-  bool check_columns = snapshot.schema_changed();
-  if (check_columns) {
-    std::vector<std::string> all_paths;
-    for (size_t index : indices) all_paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
-    std::string sql = "SELECT file_name, lower(name) FROM parquet_schema(" + file_list_sql(all_paths) +
-                      ") WHERE name IS NOT NULL";
-    SILT_TRY_ASSIGN(auto result, connection_->query_varchar(sql));
-    for (const auto& row : result.rows) {
-      if (row[0] && row[1]) file_columns[*row[0]].insert(*row[1]);
+  std::vector<size_t> suspects;
+  if (snapshot.schema_changed()) {
+    suspects = indices;
+  } else {
+    std::set<size_t> wanted(indices.begin(), indices.end());
+    for (size_t index : delta::files_maybe_lacking_columns(snapshot, schema)) {
+      if (wanted.count(index)) suspects.push_back(index);
     }
   }
-
+  bool check_columns = !suspects.empty();
+  std::set<std::string> all_columns;  // lower-case, for files known to hold every column
+  for (const auto& field : schema.fields) all_columns.insert(to_lower(field.name));
+  if (check_columns) {
+    std::vector<std::string> suspect_paths;
+    for (size_t index : suspects) suspect_paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    SILT_TRY_ASSIGN(file_columns, top_level_columns(*connection_, suspect_paths));
+  }
   // The SELECT list over one reader: data columns cast to the table's types (NULL when no file of
   // the reader has the column), partition columns from `partition_value(position, field)`.
   auto select_list = [&](const std::vector<std::string>& paths,
@@ -218,7 +261,11 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     if (check_columns) {
       for (const auto& path : paths) {
         auto it = file_columns.find(path);
-        if (it != file_columns.end()) present.insert(it->second.begin(), it->second.end());
+        if (it == file_columns.end()) {
+          present = all_columns;
+          break;
+        }
+        present.insert(it->second.begin(), it->second.end());
       }
     }
     std::string select;

@@ -336,7 +336,8 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
   for (const auto& [lower, entry] : source_columns) {
     if (!schema.find(entry.first)) {
       return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("column '{}' ({}) of the input is not in the table schema (table columns: {})",
+                        fmt::format("column '{}' ({}) of the input is not in the table schema (table columns: {}); "
+                                    "schema mode 'merge' adds new columns",
                                     entry.first, entry.second, join(schema.field_names(), ", ")));
     }
   }

@@ -31,6 +31,7 @@ nlohmann::ordered_json report_json(const engine::OperationReport& report) {
   out["files_added"] = report.files_added;
   out["files_removed"] = report.files_removed;
   out["bytes_added"] = report.bytes_added;
+  if (!report.columns_added.empty()) out["columns_added"] = report.columns_added;
   out["commit_attempts"] = report.attempts;
   out["checkpoint_written"] = report.checkpoint_written;
   out["duration_ms"] = report.duration_ms;
@@ -70,6 +71,7 @@ void print_report(const engine::OperationReport& report, bool as_json) {
   }
   if (report.bytes_added) parts.push_back(format_bytes(report.bytes_added));
   if (report.attempts > 1) parts.push_back(fmt::format("{} commit attempts", report.attempts));
+  if (!report.columns_added.empty()) parts.push_back("columns added: " + join(report.columns_added, ", "));
   if (report.checkpoint_written) parts.push_back("checkpoint written");
   parts.push_back(fmt::format("{} ms", report.duration_ms));
   std::cout << line << " (" << join(parts, ", ") << ")\n";

@@ -40,7 +40,24 @@ Result<delta::VersionSpec> version_spec(const std::optional<int64_t>& version, c
 
 ordered_json type_json(const delta::DataType& type) { return type.to_string(); }
 
-ordered_json snapshot_info(const delta::Snapshot& snapshot, int64_t rows) {
+// Rows of a version from the log's statistics alone (its data files may be gone): the sum over the
+// files whose stats count their rows, and how many files have none.
+struct RowCount {
+  int64_t counted = 0;
+  int64_t files_without_stats = 0;
+};
+
+RowCount count_rows(const delta::Snapshot& snapshot) {
+  RowCount count;
+  for (const auto& file : snapshot.files()) {
+    auto records = file.num_records();
+    if (records) count.counted += *records;
+    else ++count.files_without_stats;
+  }
+  return count;
+}
+
+ordered_json snapshot_info(const delta::Snapshot& snapshot, const RowCount& rows) {
   ordered_json out;
   out["location"] = snapshot.table_root();
   out["version"] = snapshot.version();
@@ -49,7 +66,11 @@ ordered_json snapshot_info(const delta::Snapshot& snapshot, int64_t rows) {
   if (snapshot.metadata().name) out["name"] = *snapshot.metadata().name;
   if (snapshot.metadata().description) out["description"] = *snapshot.metadata().description;
   out["num_files"] = snapshot.files().size();
-  out["num_rows"] = rows;
+  out["num_rows"] = rows.files_without_stats ? ordered_json(nullptr) : ordered_json(rows.counted);
+  if (rows.files_without_stats) {
+    out["num_rows_in_files_with_stats"] = rows.counted;
+    out["files_without_stats"] = rows.files_without_stats;
+  }
   out["size_bytes"] = snapshot.size_bytes();
   out["partition_columns"] = snapshot.partition_columns();
   ordered_json schema = ordered_json::array();
@@ -120,7 +141,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
   {
     auto* cmd = table->add_subcommand("write", "append to or overwrite a table from files or a query");
     struct Args {
-      std::string path, mode = "append", replace_where;
+      std::string path, mode = "append", replace_where, schema_mode;
       RowSourceFlags rows;
       std::vector<std::string> partition_by;
       bool json = false;
@@ -131,13 +152,29 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
     cmd->add_option("--mode", args->mode, "append (default) or overwrite")->check(CLI::IsMember({"append", "overwrite"}));
     cmd->add_option("--replace-where", args->replace_where,
                     "with --mode overwrite: replace only partitions matching this predicate");
-    cmd->add_option("--partition-by", args->partition_by, "partition columns when the write creates the table")
+    cmd->add_option("--partition-by", args->partition_by,
+                    "partition columns when the write creates the table (or, with --schema-mode overwrite, "
+                    "the new partitioning)")
         ->delimiter(',');
+    cmd->add_option("--schema-mode", args->schema_mode,
+                    "merge: columns of the input the table lacks are added to its schema; overwrite (with --mode "
+                    "overwrite): the input's columns replace the schema")
+        ->check(CLI::IsMember({"merge", "overwrite"}));
     cmd->add_flag("--json", args->json, "print the result as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto source, source_from_flags(args->rows, "write"));
       if (!args->replace_where.empty() && args->mode != "overwrite") {
         return make_error(ErrorCode::kInvalidArgument, "--replace-where needs --mode overwrite");
+      }
+      if (args->schema_mode == "overwrite" && (args->mode != "overwrite" || !args->replace_where.empty())) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "--schema-mode overwrite replaces the whole table: it needs --mode overwrite without "
+                          "--replace-where (use --schema-mode merge to add columns to an append)");
+      }
+      if (!args->partition_by.empty() && args->schema_mode == "merge") {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "--partition-by cannot change the partitioning with --schema-mode merge: use "
+                          "--mode overwrite --schema-mode overwrite");
       }
       SILT_TRY_ASSIGN(auto* session, context.session());
       engine::TableOps ops(*session, context.fs());
@@ -147,6 +184,8 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       if (!args->rows.app_id.empty()) options.app_id = args->rows.app_id;
       options.app_version = args->rows.app_version;
       options.partition_by = args->partition_by;
+      options.add_new_columns = args->schema_mode == "merge";
+      options.overwrite_schema = args->schema_mode == "overwrite";
       SILT_TRY_ASSIGN(auto report, ops.write(context.table_location(args->path), source, options));
       print_report(report, args->json);
       return Status();
@@ -231,13 +270,8 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       engine::TableOps ops(*session, context.fs());
       SILT_TRY_ASSIGN(auto spec, version_spec(args->version, args->as_of));
       SILT_TRY_ASSIGN(auto snapshot, ops.load(context.table_location(args->path), spec));
-      int64_t rows = snapshot->num_records();
-      if (rows < 0) {
-        // Some files carry no stats: count the rows.
-        SILT_TRY_ASSIGN(auto sql, session->scan_sql(*snapshot));
-        SILT_TRY_ASSIGN(auto count, session->connection().query_value("SELECT count(*) FROM (" + sql + ")"));
-        rows = parse_int64(count.value_or("0")).value_or(0);
-      }
+      // From the log alone: the data files of an old version may have been vacuumed.
+      RowCount rows = count_rows(*snapshot);
       auto info = snapshot_info(*snapshot, rows);
       if (args->json) {
         std::cout << info.dump(2) << "\n";
@@ -245,7 +279,12 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       }
       std::cout << fmt::format("table      {}\n", snapshot->table_root());
       std::cout << fmt::format("version    {} ({})\n", snapshot->version(), info["timestamp"].get<std::string>());
-      std::cout << fmt::format("files      {}\nrows       {}\nsize       {}\n", snapshot->files().size(), rows,
+      std::string row_text = std::to_string(rows.counted);
+      if (rows.files_without_stats) {
+        row_text = fmt::format("unknown ({} of {} files have no statistics; {} rows in the others)",
+                               rows.files_without_stats, snapshot->files().size(), rows.counted);
+      }
+      std::cout << fmt::format("files      {}\nrows       {}\nsize       {}\n", snapshot->files().size(), row_text,
                                format_bytes(snapshot->size_bytes()));
       std::cout << fmt::format("partitions {}\n",
                                snapshot->partition_columns().empty() ? "(none)" : join(snapshot->partition_columns(), ", "));

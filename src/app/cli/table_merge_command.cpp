@@ -16,7 +16,7 @@ namespace silt::app {
 void register_table_merge_command(CLI::App& table, CommandContext& context, int* exit_code) {
   auto* cmd = table.add_subcommand("merge", "update, delete and insert rows by key from files or a query");
   struct Args {
-    std::string path, delete_when;
+    std::string path, delete_when, schema_mode;
     RowSourceFlags rows;
     std::vector<std::string> keys;
     bool no_update = false;
@@ -34,6 +34,10 @@ void register_table_merge_command(CLI::App& table, CommandContext& context, int*
                   "deleted");
   cmd->add_flag("--no-update", args->no_update, "leave matched rows as they are");
   cmd->add_flag("--no-insert", args->no_insert, "do not insert input rows without a match");
+  cmd->add_option("--schema-mode", args->schema_mode,
+                  "merge: columns of the input the table lacks are added to its schema (NULL in rows the merge "
+                  "does not write)")
+      ->check(CLI::IsMember({"merge"}));
   cmd->add_flag("--json", args->json, "print the result as JSON");
   cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
     SILT_TRY_ASSIGN(auto source, source_from_flags(args->rows, "merge"));
@@ -46,6 +50,7 @@ void register_table_merge_command(CLI::App& table, CommandContext& context, int*
     options.insert_not_matched = !args->no_insert;
     if (!args->rows.app_id.empty()) options.app_id = args->rows.app_id;
     options.app_version = args->rows.app_version;
+    options.add_new_columns = args->schema_mode == "merge";
     SILT_TRY_ASSIGN(auto report, ops.merge(context.table_location(args->path), source, options));
     print_report(report, args->json);
     return Status();

@@ -257,6 +257,9 @@ Error ModelExecutor::schema_hint(const Model& model, Error error) const {
     message = message.substr(0, at) + " (the model must return every column of its table; select NULL AS <column> "
                                       "for one it no longer fills)";
   }
+  if (auto at = message.find("; schema mode 'merge' adds new columns"); at != std::string::npos) {
+    message.erase(at, std::string("; schema mode 'merge' adds new columns").size());
+  }
   if (!model.config.allow_schema_evolution && message.find("is not in the table schema") != std::string::npos) {
     message += "; the model does not allow schema changes: set `on_schema_change: add_columns` to add new columns";
   }
