@@ -114,6 +114,10 @@ class [[nodiscard]] Result {
   }
 
   Status status() const { return has_value() ? Status() : Status(error()); }
+  template <typename U>
+  T value_or(U&& fallback) const& {
+    return has_value() ? std::get<0>(data_) : static_cast<T>(std::forward<U>(fallback));
+  }
 
  private:
   std::variant<T, Error> data_;

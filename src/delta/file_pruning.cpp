@@ -217,6 +217,13 @@ bool cannot_match(FileFacts& file, const Schema& schema, const Predicate& predic
       // A column that is entirely NULL matches no comparison.
       if (facts.null_count && facts.num_records && *facts.null_count == *facts.num_records) return true;
       if (!facts.min || !facts.max) return false;
+      // Writers leave NaN out of a float column's min/max, and NaN sorts above every number (it
+      // matches col > v, col >= v and col <> v): bounds cannot rule those out for such a column.
+      bool may_hold_nan = field->type.is_primitive("float") || field->type.is_primitive("double");
+      if (may_hold_nan && (predicate.op == Predicate::Op::kGt || predicate.op == Predicate::Op::kGe ||
+                           predicate.op == Predicate::Op::kNe)) {
+        return false;
+      }
       int vs_min = compare_values(value_class, *literal, *facts.min);  // literal ? min
       int vs_max = compare_values(value_class, *literal, *facts.max);  // literal ? max
       switch (predicate.op) {

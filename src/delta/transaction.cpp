@@ -2,6 +2,8 @@
 // bounded retry with randomised back-off, and checkpoints on the configured interval.
 #include "delta/transaction.h"
 
+#include "delta/table_properties.h"
+
 #include <chrono>
 #include <random>
 #include <thread>
@@ -166,8 +168,8 @@ Result<std::optional<int64_t>> Transaction::find_commit(storage::FileSystem& fs,
 Status Transaction::check_append_only() const {
   const Metadata* metadata = metadata_ ? &*metadata_ : (read_snapshot_ ? &read_snapshot_->metadata() : nullptr);
   if (!metadata) return Status();
-  auto it = metadata->configuration.find("delta.appendOnly");
-  if (it == metadata->configuration.end() || to_lower(it->second) != "true") return Status();
+  SILT_TRY_ASSIGN(bool append_only_table, append_only(metadata->configuration));
+  if (!append_only_table) return Status();
   for (const auto& remove : removes_) {
     if (remove.data_change) {
       return make_error(ErrorCode::kInvalidArgument,
@@ -256,9 +258,8 @@ Result<CommitResult> Transaction::commit(const CommitOptions& options) {
 
   if (options.write_checkpoints && result.version > 0) {
     const Metadata& metadata = metadata_ ? *metadata_ : read_snapshot_->metadata();
-    int64_t interval = 10;
-    auto it = metadata.configuration.find("delta.checkpointInterval");
-    if (it != metadata.configuration.end()) interval = parse_int64(it->second).value_or(10);
+    // A bad value (written by another engine) falls back to the default: the commit is made.
+    int64_t interval = checkpoint_interval(metadata.configuration).value_or(10);
     if (interval > 0 && result.version % interval == 0) {
       auto snapshot = Snapshot::load(fs_, io_, table_root_, VersionSpec{result.version, std::nullopt});
       Status status = snapshot ? write_checkpoint(fs_, io_, **snapshot) : snapshot.status();

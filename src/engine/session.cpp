@@ -55,7 +55,7 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
   // partitioned_write_max_open_files: DuckDB's default of 100 splits a write touching more
   // partitions into many small files per partition.
-  SILT_TRY(session->connection_->execute(
+  SILT_TRY(session->connection_->execute_script(
       "SET TimeZone = 'UTC'; SET parquet_metadata_cache = true; SET partitioned_write_max_open_files = 4096;"));
   session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, resolved.temp_directory);
   return session;

@@ -148,12 +148,30 @@ Predicate translate(const json& node) {
   return Predicate::unknown();
 }
 
-std::optional<json> serialize(duckdb::Connection& connection, const std::string& sql) {
+// DuckDB's parse tree of `sql` (travelling as a string literal: any text is safe); with `error`, a
+// parser error is returned there instead of as nullopt alone.
+std::optional<json> serialize(duckdb::Connection& connection, const std::string& sql, std::string* error = nullptr) {
   auto text = connection.query_value("SELECT json_serialize_sql(" + sql_string(sql) + ")");
-  if (!text || !*text) return std::nullopt;
+  if (!text || !*text) {
+    if (error) *error = text ? "the parser returned nothing" : text.error().message();
+    return std::nullopt;
+  }
   json parsed = json::parse(**text, nullptr, false);
-  if (parsed.is_discarded() || parsed.value("error", false)) return std::nullopt;
+  if (parsed.is_discarded()) {
+    if (error) *error = "the parser returned no parse tree";
+    return std::nullopt;
+  }
+  if (parsed.value("error", false)) {
+    if (error) *error = text_of(parsed, "error_message");
+    return std::nullopt;
+  }
   return parsed;
+}
+
+bool empty_or_null(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it == node.end() || it->is_null() || (it->is_array() && it->empty()) ||
+         (it->is_object() && it->contains("map") && (*it)["map"].empty());
 }
 
 int count_table_references(const json& node, const std::string& lower_name) {
@@ -171,6 +189,62 @@ int count_table_references(const json& node, const std::string& lower_name) {
 }
 
 }  // namespace
+
+bool is_single_expression(duckdb::Connection& connection, const std::string& expression, std::string* problem) {
+  if (trim(expression).empty()) {
+    *problem = "it is empty";
+    return false;
+  }
+  // The newline ends a trailing -- comment; anything that closes the parenthesis early leaves a
+  // second select item, a clause or a statement, which the shape check below sees.
+  std::string error;
+  auto parsed = serialize(connection, "SELECT (" + expression + "\n) AS silt_expression", &error);
+  if (!parsed) {
+    *problem = error.empty() ? "it is not valid SQL" : error;
+    return false;
+  }
+  try {
+    const json& statements = (*parsed)["statements"];
+    if (!statements.is_array() || statements.size() != 1) {
+      *problem = "it holds more than one statement";
+      return false;
+    }
+    const json& node = statements[0]["node"];
+    bool single = text_of(node, "type") == "SELECT_NODE" && node["select_list"].is_array() &&
+                  node["select_list"].size() == 1 && text_of(node["select_list"][0], "alias") == "silt_expression" &&
+                  text_of(node["from_table"], "type") == "EMPTY" && empty_or_null(node, "where_clause") &&
+                  empty_or_null(node, "group_expressions") && empty_or_null(node, "having") &&
+                  empty_or_null(node, "qualify") && empty_or_null(node, "modifiers") && empty_or_null(node, "cte_map");
+    if (!single) {
+      *problem = "it is not a single expression";
+      return false;
+    }
+  } catch (const json::exception&) {
+    *problem = "it is not a single expression";
+    return false;
+  }
+  return true;
+}
+
+Status check_predicate(duckdb::Connection& connection, const std::string& predicate, const std::string& relation_sql,
+                       const std::string& what) {
+  std::string problem;
+  if (!is_single_expression(connection, predicate, &problem)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{} is not one SQL expression: {}", what, problem));
+  }
+  auto described = connection.query_varchar("SELECT column_type FROM (DESCRIBE SELECT (" + predicate +
+                                            "\n) AS silt_predicate FROM (" + relation_sql + ") AS source)");
+  if (!described) return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: {}", what, described.error().message()));
+  std::string type = described->rows.empty() ? "" : described->rows[0][0].value_or("");
+  if (type != "BOOLEAN") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{} is not a boolean predicate (its type is {}): write a condition such as "
+                                  "\"id = 5\" or \"amount > 0 AND status = 'paid'\"",
+                                  what, type));
+  }
+  return Status();
+}
 
 Result<delta::Predicate> predicate_from_sql(duckdb::Connection& connection, const std::string& predicate_sql) {
   auto parsed = serialize(connection, "SELECT 1 WHERE " + predicate_sql);

@@ -17,6 +17,16 @@ namespace silt::engine {
 // `predicate_sql` is a boolean SQL expression ("amount > 5 AND status = 'PAID'").
 Result<delta::Predicate> predicate_from_sql(duckdb::Connection& connection, const std::string& predicate_sql);
 
+// Checks a user's predicate before any SQL runs with it: it must be exactly one SQL expression (text
+// that would close it and add a clause or a second statement is refused by DuckDB's parser, before
+// anything executes), bind against the columns of `relation_sql` (a SELECT, aliased `source`), and
+// be BOOLEAN. InvalidArgument otherwise; messages start with `what` (e.g. "--where 'x'").
+Status check_predicate(duckdb::Connection& connection, const std::string& predicate, const std::string& relation_sql,
+                       const std::string& what);
+
+// True when `expression` parses as exactly one SQL expression; else `*problem` says why. Parses only.
+bool is_single_expression(duckdb::Connection& connection, const std::string& expression, std::string* problem);
+
 // For a query that reads `table_name` once, directly in a single SELECT's FROM, the WHERE clause
 // of that SELECT as a predicate; nullopt when the query shape gives no safe filter.
 std::optional<delta::Predicate> table_filter_from_query(duckdb::Connection& connection, const std::string& query,

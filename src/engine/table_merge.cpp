@@ -14,8 +14,10 @@
 #include "base/strings.h"
 #include "delta/file_pruning.h"
 #include "delta/table_features.h"
+#include "delta/table_properties.h"
 #include "delta/transaction.h"
 #include "engine/table_ops.h"
+#include "engine/sql_predicate.h"
 #include "engine/table_ops_internal.h"
 #include "obs/logger.h"
 #include "engine/type_mapping.h"
@@ -181,12 +183,11 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       if (!columns.empty()) columns += ", ";
       columns += "CAST(NULL AS " + type + ") AS " + sql_identifier(field.name);
     }
-    Status bound = connection.execute("SELECT count(*) FROM (SELECT " + columns + ") AS source WHERE " +
-                                      *options.delete_when);
+    Status bound = check_predicate(connection, *options.delete_when, "SELECT " + columns,
+                                   fmt::format("invalid --delete-when '{}'", *options.delete_when));
     if (!bound.ok()) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("invalid --delete-when '{}': {} (it sees the input row's columns: {})",
-                                    *options.delete_when, bound.message(), join(schema.field_names(), ", ")));
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("{} (it sees the input row's columns: {})",
+                                                                 bound.message(), join(schema.field_names(), ", ")));
     }
   }
 
@@ -465,7 +466,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
   SILT_LOG_DEBUG("merge: inserts counted after {} ms", (monotonic_ns() - started) / 1000000);
   }
 
-  bool append_only = to_lower(snapshot->property("delta.appendOnly", "false")) == "true";
+  SILT_TRY_ASSIGN(bool append_only, delta::append_only(snapshot->metadata().configuration));
   if (append_only && !rewritten.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("table {} is append-only (delta.appendOnly=true): this merge would update {} and "

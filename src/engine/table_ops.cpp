@@ -15,6 +15,7 @@
 #include "base/ids.h"
 #include "base/strings.h"
 #include "delta/table_features.h"
+#include "delta/table_properties.h"
 #include "delta/transaction.h"
 #include "engine/sql_predicate.h"
 #include "engine/type_mapping.h"
@@ -78,6 +79,30 @@ std::optional<json> stat_value(const std::string& text, const delta::DataType& t
 }
 
 std::string operation_predicate_json(const std::string& predicate) { return json(predicate).dump(); }
+
+// Delta column names are case-insensitive: an input with `a` and `A` would have one of them lost.
+Status check_names_distinct(const std::vector<std::string>& names) {
+  std::map<std::string, std::string> seen;  // lower -> first spelling
+  for (const auto& name : names) {
+    auto [it, inserted] = seen.emplace(to_lower(name), name);
+    if (!inserted) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("the input has columns '{}' and '{}', whose names differ only by case; Delta "
+                                    "column names are case-insensitive: rename one of them",
+                                    it->second, name));
+    }
+  }
+  return Status();
+}
+
+// Data files hold the non-partition columns: at least one must remain.
+Status check_partitioning_leaves_data(const delta::Schema& schema, const std::vector<std::string>& partition_columns) {
+  if (partition_columns.empty() || partition_columns.size() < schema.fields.size()) return Status();
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("every column ({}) would be a partition column, leaving data files without columns: "
+                                "keep at least one column out of --partition-by",
+                                join(schema.field_names(), ", ")));
+}
 
 }  // namespace
 
@@ -182,23 +207,47 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     // DuckDB cannot rotate files within partitions; unpartitioned output rotates at the target size.
     options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
   }
-  std::string sql = "COPY (" + select_sql + ") TO " + sql_string(root) + " (" + options + ")";
-  SILT_TRY_ASSIGN(auto result, session_.connection().query_any(sql));
+  // DuckDB writes into a staging directory of silt's naming (ASCII, inside the table root), and the
+  // files move to their place only when all were written: a failed COPY leaves nothing in the
+  // table's directories (the whole staging directory goes), and every file DuckDB reports is
+  // checked to lie inside the staging directory (DuckDB mangles paths ending in some non-ASCII
+  // characters) before it is moved.
+  std::string staging = root + "/_silt_staging_" + replace_all(new_uuid(), "-", "");
+  auto remove_staging = [&]() {
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+  };
+  std::string sql = "COPY (" + select_sql + ") TO " + sql_string(staging) + " (" + options + ")";
+  auto copied = session_.connection().query_any(sql);
+  if (!copied) {
+    remove_staging();
+    return std::move(copied).error();
+  }
+  const auto& result = *copied;
 
   StagedFiles staged;
   int64_t now = now_ms();
   std::set<std::string> partition_set;
   for (const auto& column : partition_columns) partition_set.insert(column);
+  // Files DuckDB wrote, checked, and their places in the table.
+  std::vector<std::pair<std::string, std::string>> moves;
   for (const auto& row : result.rows) {
     if (!row[0]) continue;
-    std::string absolute = *row[0];
+    if (!starts_with(*row[0], staging + "/") || row[0]->find("/../") != std::string::npos) {
+      remove_staging();
+      return make_error(ErrorCode::kInternal,
+                        fmt::format("DuckDB wrote a data file outside the staging directory {}: {}", staging, *row[0]));
+    }
+    int64_t records = row[1] ? parse_int64(*row[1]).value_or(0) : 0;
+    if (records == 0) continue;  // an empty input still makes one empty file: leave it out
+    std::string absolute = root + "/" + row[0]->substr(staging.size() + 1);
+    moves.emplace_back(*row[0], absolute);
     staged.absolute_paths.push_back(absolute);
     delta::AddFile add;
     add.path = uri_encode_path(relative_to(root, absolute));
     add.size = row[2] ? parse_int64(*row[2]).value_or(0) : 0;
     add.modification_time = now;
     add.data_change = true;
-    int64_t records = row[1] ? parse_int64(*row[1]).value_or(0) : 0;
     // Partition values as DuckDB reports them (text; JSON null for NULL).
     if (!partition_columns.empty()) {
       json keys = row[5] ? json::parse(*row[5], nullptr, false) : json::object();
@@ -236,6 +285,17 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     staged.bytes += add.size;
     staged.adds.push_back(std::move(add));
   }
+  for (const auto& [from, to] : moves) {
+    std::error_code error;
+    std::filesystem::create_directories(std::filesystem::path(to).parent_path(), error);
+    if (!error) std::filesystem::rename(from, to, error);
+    if (error) {
+      discard(root, staged);
+      remove_staging();
+      return make_error(ErrorCode::kIo, fmt::format("moving data file {} to {}: {}", from, to, error.message()));
+    }
+  }
+  remove_staging();
   return staged;
 }
 
@@ -280,6 +340,7 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
   if (existing && !existing->empty()) {
     return make_error(ErrorCode::kAlreadyExists, fmt::format("a Delta table already exists at {}", root));
   }
+  SILT_TRY(delta::validate_table_properties(options.properties));
   // Let DuckDB parse the column list, then map its types.
   std::string table = "silt_schema_" + replace_all(new_uuid(), "-", "");
   Status parsed = session_.connection().execute("CREATE TEMP TABLE " + table + " (" + options.schema_sql + ")");
@@ -287,8 +348,22 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("invalid --schema '{}': {}", options.schema_sql, parsed.message()));
   }
+  // Only names, types and NOT NULL have a Delta form: defaults, checks and keys would be dropped.
+  auto extras = session_.connection().query_varchar(
+      "SELECT string_agg(what, ', ') FROM ("
+      "SELECT 'DEFAULT of ' || column_name AS what FROM duckdb_columns() WHERE table_name = " + sql_string(table) +
+      " AND column_default IS NOT NULL UNION ALL "
+      "SELECT constraint_type || ' constraint' FROM duckdb_constraints() WHERE table_name = " + sql_string(table) +
+      " AND constraint_type NOT IN ('NOT NULL'))");
   auto described = input_schema(table);
   (void)session_.connection().execute("DROP TABLE IF EXISTS " + table);
+  if (!extras) return std::move(extras).error();
+  if (!extras->rows.empty() && extras->rows[0][0]) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("invalid --schema '{}': {} cannot be stored in a Delta table; give only column "
+                                  "names, types and NOT NULL",
+                                  options.schema_sql, *extras->rows[0][0]));
+  }
   SILT_TRY_ASSIGN(auto schema, std::move(described));
   for (const auto& column : options.partition_by) {
     const auto* field = schema.find(column);
@@ -303,6 +378,7 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
                                     column, field->type.to_string()));
     }
   }
+  SILT_TRY(check_partitioning_leaves_data(schema, options.partition_by));
   delta::Metadata metadata;
   metadata.id = new_uuid();
   metadata.name = options.name;
@@ -329,6 +405,9 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
                                    const delta::Schema& schema) {
   SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE " +
                                                            source + ")"));
+  std::vector<std::string> names;
+  for (const auto& row : described.rows) names.push_back(row[0].value_or(""));
+  SILT_TRY(check_names_distinct(names));
   std::map<std::string, std::pair<std::string, std::string>> source_columns;  // lower -> (name, type)
   for (const auto& row : described.rows) {
     source_columns[to_lower(row[0].value_or(""))] = {row[0].value_or(""), row[1].value_or("")};
@@ -413,6 +492,7 @@ Result<delta::Schema> TableOps::input_schema(const std::string& relation) {
     field.nullable = row[2].value_or("YES") != "NO";
     schema.fields.push_back(std::move(field));
   }
+  SILT_TRY(check_names_distinct(schema.field_names()));
   return schema;
 }
 
@@ -477,13 +557,13 @@ Status TableOps::check_columns_in_predicate(const delta::Schema& schema, const s
     if (!select.empty()) select += ", ";
     select += "CAST(NULL AS " + type + ") AS " + sql_identifier(field->name);
   }
-  if (select.empty()) select = "1 AS silt_dummy";
-  Status status = session_.connection().execute("SELECT count(*) FROM (SELECT " + select + ") WHERE " + predicate);
+  if (select.empty()) select = "1 AS silt_no_column";
+  Status status = check_predicate(session_.connection(), predicate, "SELECT " + select,
+                                  fmt::format("invalid {} '{}'", option_name, predicate));
   if (!status.ok()) {
     std::string allowed_list = allowed.empty() ? "(none)" : join(allowed, ", ");
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("invalid {} '{}': {} (columns allowed here: {})", option_name, predicate,
-                                  status.message(), allowed_list));
+                      fmt::format("{} (columns allowed here: {})", status.message(), allowed_list));
   }
   return Status();
 }
@@ -594,6 +674,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
       }
       partition_columns.push_back(field->name);
     }
+    SILT_TRY(check_partitioning_leaves_data(schema, partition_columns));
     delta::Metadata metadata;
     metadata.id = new_uuid();
     metadata.schema_string = delta::schema_to_json(schema);
@@ -641,6 +722,12 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   std::vector<size_t> replaced;  // indices of files to remove
   if (options.mode == WriteMode::kOverwrite && snapshot) {
     if (options.replace_where) {
+      if (partition_columns.empty()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("--replace-where '{}' replaces partitions, and the table has no partition "
+                                      "columns: overwrite the whole table instead, or delete and append",
+                                      *options.replace_where));
+      }
       SILT_TRY(check_columns_in_predicate(schema, *options.replace_where, partition_columns, "--replace-where"));
       SILT_TRY_ASSIGN(replaced, files_matching_partition_predicate(*snapshot, *options.replace_where));
     } else {
@@ -682,6 +769,13 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
                           fmt::format("column '{}' is NOT NULL but the input has NULL values in it", field.name));
       }
     }
+  }
+
+  if (staged->adds.empty() && snapshot && options.mode == WriteMode::kAppend && !new_metadata && !options.app_id) {
+    report.skipped = true;
+    report.version = snapshot->version();
+    report.message = "the input has no rows; nothing committed";
+    return report;
   }
 
   delta::Transaction txn(fs_, session_.parquet_io(), root, snapshot);
@@ -818,16 +912,25 @@ Result<OperationReport> TableOps::restore(const std::string& root, int64_t versi
   std::set<std::string> target_keys, current_keys;
   for (const auto& file : target->files()) target_keys.insert(delta::file_key(file.path, file.deletion_vector));
   for (const auto& file : current->files()) current_keys.insert(delta::file_key(file.path, file.deletion_vector));
+  bool same_metadata = target->metadata().schema_string == current->metadata().schema_string &&
+                       target->metadata().partition_columns == current->metadata().partition_columns &&
+                       target->metadata().configuration == current->metadata().configuration;
+  if (target_keys == current_keys && same_metadata) {
+    OperationReport unchanged;
+    unchanged.operation = "RESTORE";
+    unchanged.skipped = true;
+    unchanged.version = current->version();
+    unchanged.message = version == current->version()
+                            ? fmt::format("version {} is the current version; nothing committed", version)
+                            : fmt::format("version {} has the current files and metadata; nothing committed", version);
+    return unchanged;
+  }
 
   delta::Transaction txn(fs_, session_.parquet_io(), root, current);
   txn.set_operation("RESTORE");
   txn.set_parameter("version", std::to_string(version));
   txn.mark_read_whole_table();
-  if (target->metadata().schema_string != current->metadata().schema_string ||
-      target->metadata().partition_columns != current->metadata().partition_columns ||
-      target->metadata().configuration != current->metadata().configuration) {
-    txn.set_metadata(target->metadata());
-  }
+  if (!same_metadata) txn.set_metadata(target->metadata());
   OperationReport report;
   report.operation = "RESTORE";
   int64_t now = now_ms();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@ struct Variant {
   std::vector<std::string> partition_by;
   int checkpoint_after = -1;  // index of the step after which a checkpoint is written
 };
+
+void PrintTo(const Variant& variant, std::ostream* out) { *out << variant.name; }
 
 class MissingColumnsTest : public ::testing::TestWithParam<Variant> {
  protected:

@@ -10,6 +10,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
+#include "app/cli/report.h"
 
 namespace silt::app {
 namespace {
@@ -106,7 +107,7 @@ std::string substitute(const std::string& text, const std::string& name) {
 void register_init_command(CLI::App& app, CommandContext& context, int* exit_code) {
   auto* cmd = app.add_subcommand("init", "create a working skeleton project in a new directory");
   auto directory = std::make_shared<std::string>();
-  cmd->add_option("directory", *directory, "the project directory to create (must not exist or be empty)")->required();
+  cmd->add_option("directory", *directory, "the project directory to create (must not exist or be empty)")->required()->check(non_empty_path());
   cmd->callback([directory, &context, exit_code]() {
     context.begin();
     namespace fs = std::filesystem;

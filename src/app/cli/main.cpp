@@ -2,6 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+#include <string>
 
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
@@ -29,11 +33,23 @@ int main(int argc, char** argv) {
   register_init_command(app, context, &exit_code);
   register_dag_command(app, context, &exit_code);
 
+  // Nothing may escape as an exception: a bug becomes a message and the documented exit code.
   try {
+    // A deliberate failure for the test that proves this handler (undocumented).
+    if (const char* fault = std::getenv("SILT_FAULT_INJECT"); fault && std::string(fault) == "throw") {
+      throw std::runtime_error("fault injected by SILT_FAULT_INJECT");
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "silt: internal error: %s (this is a bug in silt; please report it with the command)\n",
+                 error.what());
+    return kExitInternal;
+  } catch (...) {
+    std::fprintf(stderr, "silt: internal error: an unknown exception (this is a bug in silt; please report it)\n");
+    return kExitInternal;
   }
   return exit_code;
 }

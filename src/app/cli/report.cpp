@@ -103,4 +103,12 @@ Result<engine::Source> source_from_flags(const RowSourceFlags& flags, const char
   return source;
 }
 
+CLI::Validator non_empty_path() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return trim(value).empty() ? std::string("an empty path names no location: give a path") : std::string();
+      },
+      "PATH");
+}
+
 }  // namespace silt::app

@@ -12,6 +12,7 @@
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace silt::app {
@@ -34,6 +35,9 @@ Result<engine::Source> source_from_flags(const RowSourceFlags& flags, const char
 
 // "<OPERATION>: committed version N (...)", the skip message, or the report as JSON (--json).
 void print_report(const engine::OperationReport& report, bool as_json);
+
+// Refuses an empty or blank path: "" would silently mean the working directory.
+CLI::Validator non_empty_path();
 
 // Runs `body` and converts its result into an exit code.
 template <typename Body>

@@ -54,7 +54,7 @@ Status register_project(const Args& args, CommandContext& context, engine::Sessi
     SILT_TRY(pipeline::register_model_table(connection, model, scan));
   }
   for (const auto& source : project->config.sources) {
-    SILT_TRY(connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
+    SILT_TRY(connection.execute_script(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
                                             sql_identifier(source.name),
                                             pipeline::source_select_sql(source, sql_string(source.path)))));
   }
@@ -139,7 +139,7 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
         }
         SILT_TRY_CONTEXT(session->register_snapshot(name, **snapshot, scan), fmt::format("table '{}'", name));
       }
-      auto result = session->connection().query_text(args->query);
+      auto result = session->connection().query_script(args->query);
       if (!result) return make_error(result.error().code(), "query failed: " + result.error().message());
       OutputFormat format = OutputFormat::kTable;
       parse_output_format(args->format, &format);

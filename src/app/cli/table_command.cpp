@@ -107,7 +107,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_option("--schema", args->schema, "columns, e.g. \"id BIGINT NOT NULL, name VARCHAR\"")->required();
     cmd->add_option("--partition-by", args->partition_by, "partition columns")->delimiter(',');
     cmd->add_option("--property", args->properties, "table property key=value (repeatable)")
@@ -147,7 +147,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     add_row_source_flags(*cmd, args->rows, "write");
     cmd->add_option("--mode", args->mode, "append (default) or overwrite")->check(CLI::IsMember({"append", "overwrite"}));
     cmd->add_option("--replace-where", args->replace_where,
@@ -200,7 +200,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_option("--where", args->where, "SQL predicate over the table's columns")->required();
     cmd->add_flag("--json", args->json, "print the result as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
@@ -221,7 +221,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_option("--version", args->version, "version to restore")->required();
     cmd->add_flag("--json", args->json, "print the result as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
@@ -241,7 +241,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_flag("--json", args->json, "print the result as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {
       SILT_TRY_ASSIGN(auto* session, context.session());
@@ -261,7 +261,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_option("--version", args->version, "time travel to a version");
     cmd->add_option("--as-of", args->as_of, "time travel to a timestamp (UTC)");
     cmd->add_flag("--json", args->json, "print as JSON");
@@ -311,7 +311,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_option("--version", args->version, "time travel to a version");
     cmd->add_option("--as-of", args->as_of, "time travel to a timestamp (UTC)");
     cmd->add_flag("--json", args->json, "print as JSON");
@@ -357,7 +357,7 @@ void register_table_commands(CLI::App& app, CommandContext& context, int* exit_c
       bool json = false;
     };
     auto args = std::make_shared<Args>();
-    cmd->add_option("path", args->path, "table location")->required();
+    cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
     cmd->add_option("--limit", args->limit, "show at most this many commits");
     cmd->add_flag("--json", args->json, "print as JSON");
     cmd->callback(wrap(exit_code, context, [args, &context]() -> Status {

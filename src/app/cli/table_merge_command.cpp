@@ -24,7 +24,7 @@ void register_table_merge_command(CLI::App& table, CommandContext& context, int*
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("path", args->path, "table location")->required();
+  cmd->add_option("path", args->path, "table location")->required()->check(non_empty_path());
   add_row_source_flags(*cmd, args->rows, "merge");
   cmd->add_option("--key", args->keys, "key columns matching input rows to table rows, e.g. order_id or a,b")
       ->delimiter(',')

@@ -57,6 +57,30 @@ Error query_error(duckdb_result* result, const std::string& sql) {
   return Error(code, text);
 }
 
+class ExtractedOwner {
+ public:
+  ExtractedOwner() = default;
+  ~ExtractedOwner() { duckdb_destroy_extracted(&extracted_); }
+  ExtractedOwner(const ExtractedOwner&) = delete;
+  ExtractedOwner& operator=(const ExtractedOwner&) = delete;
+  duckdb_extracted_statements* get() { return &extracted_; }
+
+ private:
+  duckdb_extracted_statements extracted_ = nullptr;
+};
+
+// Refuses text holding more than one statement, before anything runs. A syntax error passes: the
+// caller's query then reports it as DuckDB words it, having run nothing.
+Status check_one_statement(duckdb_connection connection, const std::string& sql) {
+  ExtractedOwner extracted;
+  idx_t count = duckdb_extract_statements(connection, sql.c_str(), extracted.get());
+  if (count > 1) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("expected one SQL statement, found {}: nothing was run", count));
+  }
+  return Status();
+}
+
 // Reads every chunk of a result whose columns are VARCHAR into rows of optional strings.
 Result<TextResult> read_varchar_result(duckdb_result* result) {
   TextResult out;
@@ -360,6 +384,11 @@ Result<std::unique_ptr<Connection>> Connection::open(Database& database) {
 }
 
 Status Connection::execute(const std::string& sql) {
+  SILT_TRY(check_one_statement(impl_->connection, sql));
+  return execute_script(sql);
+}
+
+Status Connection::execute_script(const std::string& sql) {
   ResultOwner result;
   if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
     return query_error(result.get(), sql);
@@ -368,6 +397,7 @@ Status Connection::execute(const std::string& sql) {
 }
 
 Result<TextResult> Connection::query_varchar(const std::string& sql) {
+  SILT_TRY(check_one_statement(impl_->connection, sql));
   ResultOwner result;
   if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
     return query_error(result.get(), sql);
@@ -380,6 +410,7 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
   // every type prints as DuckDB prints it. Statements other than SELECT run as they are.
   std::string body = std::string(trim(sql));
   while (!body.empty() && body.back() == ';') body.pop_back();
+  SILT_TRY(check_one_statement(impl_->connection, body));
   std::vector<std::string> types;
   {
     duckdb_prepared_statement prepared = nullptr;
@@ -387,9 +418,6 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
       const char* error = duckdb_prepare_error(prepared);
       std::string message = error ? error : "cannot prepare the statement";
       duckdb_destroy_prepare(&prepared);
-      if (message.find("multiple statements") != std::string::npos || message.find("Cannot prepare") != std::string::npos) {
-        return query_script(sql);
-      }
       return make_error(ErrorCode::kInvalidArgument, message);
     }
     bool is_select = duckdb_prepared_statement_type(prepared) == DUCKDB_STATEMENT_TYPE_SELECT;
@@ -413,6 +441,7 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
 }
 
 Result<TextResult> Connection::query_any(const std::string& sql) {
+  SILT_TRY(check_one_statement(impl_->connection, sql));
   ResultOwner result;
   if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
     return query_error(result.get(), sql);
@@ -446,6 +475,7 @@ Result<TextResult> Connection::query_script(const std::string& sql) {
   std::vector<std::string> statements = split_statements(sql);
   if (statements.empty()) return make_error(ErrorCode::kInvalidArgument, "the script holds no statement");
   size_t count = statements.size();
+  if (count == 1) return query_text(statements[0]);
   for (size_t i = 0; i + 1 < count; ++i) {
     Status status = execute(statements[i]);
     if (!status.ok()) {

@@ -73,8 +73,12 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Runs one or more statements, discarding results. Errors carry DuckDB's message.
+  // Runs exactly one statement, discarding its result. Every method here except execute_script and
+  // query_script refuses text holding more than one statement before running anything, so text
+  // spliced into a statement can never become a second one. Errors carry DuckDB's message.
   Status execute(const std::string& sql);
+  // Runs several statements of SQL that silt itself built (never user text), discarding results.
+  Status execute_script(const std::string& sql);
   // Runs a query whose columns are all VARCHAR and returns the cells.
   Result<TextResult> query_varchar(const std::string& sql);
   // Runs any single SELECT and returns every cell cast to text, with the original column types.

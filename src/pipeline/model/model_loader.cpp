@@ -21,6 +21,7 @@
 #include "pipeline/model/model_config.h"
 #include "pipeline/model/suggestion.h"
 #include "pipeline/project/project_loader.h"
+#include "pipeline/quality/quality.h"
 
 namespace silt::pipeline {
 
@@ -468,6 +469,12 @@ class ModelSetLoader {
       resolve_references(i, *references);
     }
     check_contract_types(**connection);
+    for (const auto& loaded : loaded_) {
+      for (const CheckSpec& check : loaded.model.config.quality.checks) {
+        SILT_TRY_ASSIGN(auto problem, check_sql_problem(**connection, check));
+        if (problem) add(check.file.empty() ? loaded.model.file : check.file, {check.line, 1}, *problem);
+      }
+    }
     return Status::ok_status();
   }
 

@@ -130,6 +130,10 @@ Result<std::vector<CheckResult>> evaluate_checks(engine::duckdb::Connection& con
 
 // For quarantine: a SELECT over the relation giving every column plus `_silt_failed_checks`
 // (VARCHAR[]: names of the error-severity row-level checks the row fails, empty when it passes).
+// Why the SQL of an expression or sql check cannot be run (an expression must be one SQL
+// expression, a query one SELECT); nullopt when it can, or for other kinds. Parses only.
+Result<std::optional<std::string>> check_sql_problem(engine::duckdb::Connection& connection, const CheckSpec& check);
+
 Result<std::string> annotate_failures_sql(const std::vector<CheckSpec>& checks, const CheckEnvironment& environment);
 
 // Checks the contract declares: nullable: false -> not_null, primary_key -> primary_key (error

@@ -34,7 +34,7 @@ Status register_model_table(engine::duckdb::Connection& connection, const Model&
   if (to_lower(model.schema) != "main" || to_lower(model.table) != to_lower(model.name)) {
     statements += fmt::format(" CREATE OR REPLACE VIEW main.{} AS SELECT * FROM {};", sql_identifier(model.name), view);
   }
-  return connection.execute(statements);
+  return connection.execute_script(statements);
 }
 
 std::string source_select_sql(const SourceConfig& source, const std::string& files_sql,

@@ -231,7 +231,7 @@ Status ModelExecutor::set_variables(const Model& model, bool incremental, const 
     sql += fmt::format(" SET VARIABLE {} = {};", sql_identifier(name), sql_string(value));
   }
   (void)model;
-  return session_.connection().execute(sql);
+  return session_.connection().execute_script(sql);
 }
 
 std::map<std::string, std::string> ModelExecutor::commit_info(const Model& model, const ModelRun& out) const {
@@ -432,7 +432,7 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
     std::string source_file = has_source_file && *has_source_file != "0"
                                   ? "CAST(_source_file AS VARCHAR)"
                                   : "CAST(NULL AS VARCHAR)";
-    SILT_TRY(connection.execute(
+    SILT_TRY(connection.execute_script(
         "CREATE OR REPLACE TEMP VIEW silt_good AS SELECT * EXCLUDE (_silt_failed_checks) FROM silt_annotated WHERE "
         "len(_silt_failed_checks) = 0; "
         "CREATE OR REPLACE TEMP VIEW silt_quarantined AS SELECT * EXCLUDE (_silt_failed_checks), _silt_failed_checks, "
@@ -676,7 +676,7 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
       ingest_files.insert(ingest_files.end(), read.begin(), read.end());
     }
     bool empty = read.empty();
-    SILT_TRY(connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
+    SILT_TRY(connection.execute_script(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
                                             sql_identifier(name), source_view_sql(*source, empty ? *files : read, empty))));
   }
   out.files_ingested = static_cast<int64_t>(ingest_files.size());
@@ -696,7 +696,7 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
                                     ingesting && !incremental, recorded, out);
   // The staged rows are not needed past the commit: free their memory for the session's next model.
   if (input_ != "silt_model") {
-    (void)connection.execute("DROP VIEW IF EXISTS silt_good; DROP VIEW IF EXISTS silt_quarantined; "
+    (void)connection.execute_script("DROP VIEW IF EXISTS silt_good; DROP VIEW IF EXISTS silt_quarantined; "
                              "DROP TABLE IF EXISTS silt_annotated; DROP TABLE IF EXISTS silt_staged");
   }
   SILT_TRY(materialized);

@@ -1,0 +1,204 @@
+// Defects a hostile probe found, each reproduced through the real binary: column names differing
+// only by case, SQL text from the command line that tried to become several statements, predicates
+// that are not boolean. Every case checks what was (not) written, not only the exit code.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "unit/app/silt_cli.h"
+
+namespace silt::testing {
+namespace {
+
+using nlohmann::json;
+using CliHardening = SiltCli;
+
+TEST_F(CliHardening, ColumnsDifferingOnlyByCaseAreRefusedOnWrite) {
+  CommandResult created = silt({"table", "write", "dup", "--query", "SELECT 1 AS a, 2 AS A"});
+  EXPECT_EQ(created.exit_code, 2);
+  EXPECT_NE(created.err.find("the input has columns 'a' and 'A', whose names differ only by case"), std::string::npos)
+      << created.err;
+  EXPECT_FALSE(exists("dup/_delta_log"));
+
+  ASSERT_EQ(silt({"table", "create", "people", "--schema", "id INT, Name VARCHAR"}).exit_code, 0);
+  CommandResult written = silt({"table", "write", "people", "--query", "SELECT 1 AS id, 'x' AS name, 'y' AS NAME"});
+  EXPECT_EQ(written.exit_code, 2);
+  EXPECT_NE(written.err.find("differ only by case"), std::string::npos) << written.err;
+  CommandResult merged =
+      silt({"table", "merge", "people", "--key", "id", "--query", "SELECT 1 AS id, 'x' AS name, 'y' AS NAME"});
+  EXPECT_EQ(merged.exit_code, 2);
+  EXPECT_NE(merged.err.find("differ only by case"), std::string::npos) << merged.err;
+  EXPECT_EQ(info("people")["version"], 0);
+}
+
+// Each case would have written a file (COPY) had the text run as a second statement.
+TEST_F(CliHardening, SqlFragmentsFromTheCommandLineNeverRunAsStatements) {
+  create_orders_with_rows();
+  ASSERT_EQ(silt({"table", "create", "plain", "--schema", "a INT"}).exit_code, 0);
+  std::string marker = path("injected.csv");
+  std::string copy = "COPY (SELECT 42) TO '" + marker + "'";
+  std::vector<std::vector<std::string>> attempts = {
+      {"table", "delete", "orders", "--where", "order_id = 1; " + copy},
+      {"table", "delete", "orders", "--where", "order_id = 1); " + copy + "; SELECT (1"},
+      {"table", "write", "orders", "--mode", "overwrite", "--replace-where",
+       "order_date = DATE '2025-11-01'; " + copy, "--query", "SELECT * FROM (VALUES (1)) t(x) WHERE false"},
+      {"table", "merge", "orders", "--key", "order_id", "--delete-when", "status = 'x'; " + copy, "--query",
+       "SELECT 1::BIGINT AS order_id, 1.0 AS amount, 'x' AS status, DATE '2025-11-01' AS order_date"},
+      {"table", "create", "inj", "--schema", "a INT); " + copy + "; CREATE TABLE y (b INT"},
+      {"table", "create", "inj2", "--schema", "a INT) ; " + copy + " --"},
+  };
+  for (const auto& args : attempts) {
+    CommandResult result = silt(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1] << ": " << result.err;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << args[1] << " ran the injected statement: " << result.err;
+    std::filesystem::remove(marker);
+  }
+  EXPECT_FALSE(exists("inj/_delta_log"));
+  EXPECT_FALSE(exists("inj2/_delta_log"));
+  EXPECT_EQ(info("orders")["version"], 1);
+}
+
+TEST_F(CliHardening, PredicatesMustBeBoolean) {
+  create_orders_with_rows();
+  CommandResult result = silt({"table", "delete", "orders", "--where", "order_id"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--where 'order_id' is not a boolean predicate (its type is BIGINT)"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(info("orders")["num_rows"], 4);
+  result = silt({"table", "write", "orders", "--mode", "overwrite", "--replace-where", "order_date", "--query",
+                 "SELECT * FROM (SELECT 1::BIGINT AS order_id) WHERE false"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("is not a boolean predicate"), std::string::npos) << result.err;
+  result = silt({"table", "merge", "orders", "--key", "order_id", "--delete-when", "amount", "--query",
+                 "SELECT 1::BIGINT AS order_id, 1.0 AS amount, 'x' AS status, DATE '2025-11-01' AS order_date"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("is not a boolean predicate"), std::string::npos) << result.err;
+  EXPECT_EQ(info("orders")["version"], 1);
+}
+
+TEST_F(CliHardening, PartitionedWritesToNonAsciiPathsStayInsideTheTable) {
+  for (const std::string name : {"aï", "😀", "日本", "Ω", "é/ü"}) {
+    CommandResult result =
+        silt({"table", "write", name, "--query", "SELECT 1 AS id, 'a' AS v", "--partition-by", "v"});
+    ASSERT_EQ(result.exit_code, 0) << name << ": " << result.err;
+    json files = silt_json({"table", "files", name, "--json"});
+    ASSERT_EQ(files.size(), 1u) << name;
+    std::string file = files[0]["path"];
+    EXPECT_EQ(file.rfind("v=a/part-", 0), 0u) << name << ": " << file;
+    EXPECT_TRUE(std::filesystem::exists(path(name + "/" + file))) << name;
+    EXPECT_EQ(query_csv(name, "SELECT id, v FROM o"), "id,v\n1,a\n") << name;
+  }
+  // Nothing was written beside the tables, in the working directory or a parent.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+    std::string file = entry.path().filename().string();
+    EXPECT_TRUE(file == "aï" || file == "😀" || file == "日本" || file == "Ω" || file == "é") << file;
+  }
+}
+
+TEST_F(CliHardening, FailedWritesLeaveNoFilesBehind) {
+  create_orders_with_rows();
+  auto before = parquet_files_on_disk("orders");
+  // The cast fails while DuckDB is writing the files.
+  CommandResult result = silt({"table", "write", "orders", "--query",
+                               "SELECT i AS order_id, CASE WHEN i < 5000 THEN '1.0' ELSE 'x' END::DECIMAL(12,2) AS amount, "
+                               "'new' AS status, DATE '2025-11-01' + (i % 3)::INTEGER AS order_date FROM range(10000) t(i)"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(parquet_files_on_disk("orders"), before);
+  for (const auto& entry : std::filesystem::directory_iterator(path("orders"))) {
+    EXPECT_EQ(entry.path().filename().string().find("_silt_staging"), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(CliHardening, EmptyPathsAreRefusedEverywhere) {
+  std::vector<std::vector<std::string>> commands = {
+      {"table", "create", "", "--schema", "a INT"}, {"table", "write", "", "--query", "SELECT 1 AS a"},
+      {"table", "restore", "", "--version", "0"},   {"table", "checkpoint", ""},
+      {"table", "info", " "},                        {"init", ""}};
+  for (const auto& args : commands) {
+    CommandResult result = silt(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1];
+    EXPECT_NE(result.err.find("an empty path names no location"), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(exists("_delta_log"));
+}
+
+TEST_F(CliHardening, AnUncaughtExceptionBecomesAnInternalErrorMessage) {
+  ::setenv("SILT_FAULT_INJECT", "throw", 1);
+  CommandResult result = silt({"table", "info", "x"});
+  ::unsetenv("SILT_FAULT_INJECT");
+  EXPECT_EQ(result.exit_code, 70);
+  EXPECT_NE(result.err.find("silt: internal error: fault injected"), std::string::npos) << result.err;
+}
+
+TEST_F(CliHardening, ATableOfOnlyPartitionColumnsIsRefused) {
+  CommandResult created = silt({"table", "create", "t", "--schema", "a INT, b VARCHAR", "--partition-by", "a,b"});
+  EXPECT_EQ(created.exit_code, 2);
+  EXPECT_NE(created.err.find("every column (a, b) would be a partition column"), std::string::npos) << created.err;
+  EXPECT_FALSE(exists("t/_delta_log"));
+  CommandResult written = silt({"table", "write", "t", "--query", "SELECT 1 AS a", "--partition-by", "a"});
+  EXPECT_EQ(written.exit_code, 2);
+  EXPECT_FALSE(exists("t/_delta_log"));
+}
+
+TEST_F(CliHardening, CommitsThatChangeNothingAreNotMade) {
+  create_orders_with_rows();
+  CommandResult empty = silt({"table", "write", "orders", "--query", "SELECT * FROM (SELECT 1::BIGINT AS order_id) WHERE false"});
+  EXPECT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_NE(empty.out.find("the input has no rows; nothing committed"), std::string::npos) << empty.out;
+  CommandResult restore = silt({"table", "restore", "orders", "--version", "1"});
+  EXPECT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_NE(restore.out.find("version 1 is the current version; nothing committed"), std::string::npos) << restore.out;
+  EXPECT_EQ(info("orders")["version"], 1);
+  // An unpartitioned table gets no empty data file from an empty append.
+  ASSERT_EQ(silt({"table", "create", "plain", "--schema", "a INT"}).exit_code, 0);
+  ASSERT_EQ(silt({"table", "write", "plain", "--query", "SELECT 1 AS a WHERE false"}).exit_code, 0);
+  EXPECT_TRUE(parquet_files_on_disk("plain").empty());
+  EXPECT_EQ(info("plain")["version"], 0);
+}
+
+TEST_F(CliHardening, TablePropertiesAreValidated) {
+  struct Case {
+    std::string property;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {"delta.appendOnly=maybe", "delta.appendOnly='maybe' is not valid: expected true or false"},
+      {"delta.checkpointInterval=0", "expected a positive integer"},
+      {"delta.checkpointInterval=-5", "expected a positive integer"},
+      {"delta.checkpointInterval=abc", "expected a positive integer"},
+      {"delta.columnMapping.mode=name", "silt does not write column mapping"},
+      {"delta.enableDeletionVectors=true", "silt does not write deletion vectors"},
+      {"delta.enableChangeDataFeed=true", "change data feed"},
+      {"delta.appendonly=true", "unknown table property 'delta.appendonly' (did you mean 'delta.appendOnly'?)"},
+      {"delta.feature.deletionVectors=supported", "table features are set by silt"},
+      {"delta.constraints.positive=a > 0", "CHECK constraints are not enforced"},
+      {"delta.logRetentionDuration=forever", "an interval such as"},
+  };
+  for (const auto& test : cases) {
+    CommandResult result = silt({"table", "create", "t", "--schema", "a INT", "--property", test.property});
+    EXPECT_EQ(result.exit_code, 2) << test.property;
+    EXPECT_NE(result.err.find(test.message), std::string::npos) << test.property << ": " << result.err;
+    EXPECT_FALSE(exists("t/_delta_log")) << test.property;
+  }
+  CommandResult fine = silt({"table", "create", "t", "--schema", "a INT", "--property", "delta.appendOnly=TRUE",
+                             "--property", "delta.logRetentionDuration=interval 30 days", "--property",
+                             "delta.columnMapping.mode=none", "--property", "team=payments"});
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+}
+
+TEST_F(CliHardening, ReplaceWhereOnAnUnpartitionedTableSaysWhy) {
+  ASSERT_EQ(silt({"table", "create", "plain", "--schema", "a INT"}).exit_code, 0);
+  CommandResult result = silt({"table", "write", "plain", "--mode", "overwrite", "--replace-where", "a = 1", "--query",
+                               "SELECT 1 AS a"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("the table has no partition columns"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("silt_"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace silt::testing
