@@ -397,4 +397,15 @@ std::string file_key(std::string_view log_path, const std::optional<DeletionVect
   return key;
 }
 
+std::optional<LastCheckpoint> parse_last_checkpoint(std::string_view text) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(text.data(), text.size()).get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
+  LastCheckpoint out;
+  if (object["version"].get_int64().get(out.version) != simdjson::SUCCESS) return std::nullopt;
+  int64_t adds = 0;
+  if (object["numOfAddFiles"].get_int64().get(adds) == simdjson::SUCCESS) out.num_add_files = adds;
+  return out;
+}
+
 }  // namespace silt::delta

@@ -105,6 +105,14 @@ Result<std::vector<Action>> parse_actions(std::string_view ndjson);
 // One action as a single JSON line (no trailing newline), in the form Spark writes.
 std::string action_to_json(const Action& action);
 
+// What _delta_log/_last_checkpoint says (a hint: the checkpoint itself is the truth).
+struct LastCheckpoint {
+  int64_t version = -1;
+  std::optional<int64_t> num_add_files;  // numOfAddFiles, when written
+};
+// nullopt when the text is not a _last_checkpoint object with a version.
+std::optional<LastCheckpoint> parse_last_checkpoint(std::string_view text);
+
 // The file's identity during replay: canonical decoded path plus deletion-vector id.
 std::string canonical_path(std::string_view log_path);
 std::string file_key(std::string_view log_path, const std::optional<DeletionVector>& dv);

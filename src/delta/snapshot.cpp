@@ -10,7 +10,9 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "delta/log_listing.h"
 #include "delta/table_features.h"
+#include "obs/logger.h"
 
 namespace silt::delta {
 
@@ -152,6 +154,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
   }
   candidates.push_back(nullptr);  // replay from version 0
 
+  // _last_checkpoint, when it describes a checkpoint, tells how many files it must hold.
+  std::optional<LastCheckpoint> hint;
+  if (auto text = fs.read(last_checkpoint_path(table_root))) hint = parse_last_checkpoint(*text);
+
   Error last_error(ErrorCode::kNotFound, "");
   std::optional<Error> checkpoint_error;  // why the newest checkpoint could not be used, if it could not
   for (const CheckpointFiles* checkpoint : candidates) {
@@ -195,7 +201,30 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
         state.apply_checkpoint(std::move(*actions));
       }
     }
-    if (!checkpoint_ok) continue;
+    if (checkpoint_ok && checkpoint) {
+      // A checkpoint that is valid Parquet can still be wrong: it must hold the protocol and the
+      // metadata, and as many files as _last_checkpoint says it has.
+      std::string problem;
+      if (!state.protocol) problem = "it holds no protocol action";
+      else if (!state.metadata) problem = "it holds no metaData action";
+      else if (hint && hint->version == checkpoint->version && hint->num_add_files &&
+               *hint->num_add_files != static_cast<int64_t>(state.checkpoint_files.size())) {
+        problem = fmt::format("it holds {} add actions where _last_checkpoint says numOfAddFiles {}",
+                              state.checkpoint_files.size(), *hint->num_add_files);
+      }
+      if (!problem.empty()) {
+        last_error = Error(ErrorCode::kCorruption, fmt::format("checkpoint {} of version {} is not usable: {}",
+                                                               join(checkpoint->paths, ", "), checkpoint->version,
+                                                               problem));
+        if (!checkpoint_error) checkpoint_error = last_error;
+        checkpoint_ok = false;
+      }
+    }
+    if (!checkpoint_ok) {
+      SILT_LOG_WARN("{}; reading {} from an older checkpoint or the commits instead", last_error.message(),
+                    table_root);
+      continue;
+    }
     for (int64_t v = start; v <= target; ++v) {
       SILT_TRY_ASSIGN(auto actions, read_commit(fs, table_root, v));
       for (auto& action : actions) state.apply(std::move(action));

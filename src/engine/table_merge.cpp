@@ -110,6 +110,36 @@ std::string key_value_text(const std::string& name, const std::optional<std::str
   return name + "=" + (quoted ? sql_string(*value) : *value);
 }
 
+}  // namespace
+
+Status check_no_duplicate_keys(duckdb::Connection& connection, const std::string& relation,
+                               const std::vector<std::string>& keys, const delta::Schema& schema, const std::string& what) {
+  std::vector<std::string> key_list, key_text;
+  for (const auto& key : keys) {
+    key_list.push_back(sql_identifier(key));
+    key_text.push_back("CAST(" + sql_identifier(key) + " AS VARCHAR)");
+  }
+  std::string sql = "SELECT " + join(key_text, ", ") + ", CAST(count(*) AS VARCHAR), CAST(count(*) OVER () AS VARCHAR) FROM " +
+                    relation + " GROUP BY " + join(key_list, ", ") + " HAVING count(*) > 1 ORDER BY " +
+                    join(key_list, ", ") + " LIMIT 1";
+  SILT_TRY_ASSIGN(auto duplicates, connection.query_varchar(sql));
+  if (duplicates.rows.empty()) return Status();
+  const auto& row = duplicates.rows[0];
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const auto* field = schema.find(keys[i]);
+    parts.push_back(field ? key_value_text(keys[i], row[i], field->type) : keys[i] + "=" + row[i].value_or("NULL"));
+  }
+  int64_t duplicated = parse_int64(row[keys.size() + 1].value_or("0")).value_or(0);
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("duplicate key in the input: {} appears in {} rows{}; each key may appear at most "
+                                "once in {}",
+                                join(parts, ", "), row[keys.size()].value_or("?"),
+                                duplicated > 1 ? fmt::format(" ({} keys are duplicated)", duplicated) : "", what));
+}
+
+namespace {
+
 std::string qualified(const char* alias, const std::string& column) {
   return std::string(alias) + "." + sql_identifier(column);
 }
@@ -300,29 +330,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
   int64_t source_rows = 0;
   {
     // Each key at most once: with two source rows for one target row, which one wins is undefined.
-    std::vector<std::string> key_list, key_text;
-    for (const auto& key : keys) {
-      key_list.push_back(sql_identifier(key));
-      key_text.push_back("CAST(" + sql_identifier(key) + " AS VARCHAR)");
-    }
-    std::string sql = "SELECT " + join(key_text, ", ") +
-                      ", CAST(count(*) AS VARCHAR), CAST(count(*) OVER () AS VARCHAR) FROM " + kSourceTable +
-                      " GROUP BY " + join(key_list, ", ") + " HAVING count(*) > 1 ORDER BY " + join(key_list, ", ") +
-                      " LIMIT 1";
-    SILT_TRY_ASSIGN(auto duplicates, connection.query_varchar(sql));
-    if (!duplicates.rows.empty()) {
-      const auto& row = duplicates.rows[0];
-      std::vector<std::string> parts;
-      for (size_t i = 0; i < keys.size(); ++i) {
-        parts.push_back(key_value_text(keys[i], row[i], schema.find(keys[i])->type));
-      }
-      int64_t duplicated = cell_int(row[keys.size() + 1]);
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("duplicate key in the input: {} appears in {} rows{}; each key may appear at most "
-                                    "once in a merge",
-                                    join(parts, ", "), cell_int(row[keys.size()]),
-                                    duplicated > 1 ? fmt::format(" ({} keys are duplicated)", duplicated) : ""));
-    }
+    SILT_TRY(check_no_duplicate_keys(connection, kSourceTable, keys, schema, "a merge"));
     SILT_TRY_ASSIGN(auto count, connection.query_value(std::string("SELECT count(*) FROM ") + kSourceTable));
     source_rows = parse_int64(count.value_or("0")).value_or(0);
   SILT_LOG_DEBUG("merge: source checked after {} ms", (monotonic_ns() - started) / 1000000);

@@ -95,6 +95,30 @@ Status check_names_distinct(const std::vector<std::string>& names) {
   return Status();
 }
 
+// WriteOptions::unique_key over the rows of `select_sql`.
+Status check_unique_key(duckdb::Connection& connection, const std::string& select_sql,
+                        const std::vector<std::string>& keys, const delta::Schema& schema) {
+  std::vector<std::string> null_counts;
+  for (const auto& key : keys) {
+    if (!schema.find(key)) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("key column '{}' is not a column of the rows (columns: {})", key,
+                                    join(schema.field_names(), ", ")));
+    }
+    null_counts.push_back("CAST(count(*) FILTER (WHERE " + sql_identifier(key) + " IS NULL) AS VARCHAR)");
+  }
+  SILT_TRY_ASSIGN(auto nulls, connection.query_varchar("SELECT " + join(null_counts, ", ") + " FROM (" + select_sql + ")"));
+  for (size_t i = 0; !nulls.rows.empty() && i < keys.size(); ++i) {
+    int64_t count = parse_int64(nulls.rows[0][i].value_or("0")).value_or(0);
+    if (count) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("key column '{}' is NULL in {} row{}; every row needs a key", keys[i], count,
+                                    count == 1 ? "" : "s"));
+    }
+  }
+  return check_no_duplicate_keys(connection, "(" + select_sql + ")", keys, schema, "a table keyed by " + join(keys, ", "));
+}
+
 // Data files hold the non-partition columns: at least one must remain.
 Status check_partitioning_leaves_data(const delta::Schema& schema, const std::vector<std::string>& partition_columns) {
   if (partition_columns.empty() || partition_columns.size() < schema.fields.size()) return Status();
@@ -747,6 +771,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
                                     *outside, *options.replace_where));
     }
   }
+  if (!options.unique_key.empty()) SILT_TRY(check_unique_key(session_.connection(), conformed, options.unique_key, schema));
   auto staged = stage(root, conformed, schema, partition_columns, options.target_file_bytes);
   if (!staged) return std::move(staged).error().with_context("writing data files to " + root);
 
@@ -837,9 +862,9 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
                     "), false)) AS VARCHAR), CAST(count(*) AS VARCHAR) FROM (" + scan_sql + ") GROUP BY _silt_file";
   auto counts = session_.connection().query_varchar(sql);
   if (!counts) {
-    // The predicate was checked above, so a damaged data file is the likely cause: exit 1, not 2.
+    // The predicate was bound and checked above, so what fails now is reading the data files.
     const std::string& message = counts.error().message();
-    if (counts.error().code() == ErrorCode::kInvalidArgument && message.find("Parquet") != std::string::npos) {
+    if (counts.error().code() == ErrorCode::kInvalidArgument) {
       return make_error(ErrorCode::kCorruption,
                         fmt::format("cannot read the data files of {} at version {}: {}", root, snapshot->version(),
                                     message.substr(0, message.find("\n\nLINE "))));

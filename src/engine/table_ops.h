@@ -55,6 +55,9 @@ struct WriteOptions {
   bool add_new_columns = false;
   // Extra top-level commitInfo fields, values as JSON texts (e.g. a run id: "\"20251103-...\"").
   std::map<std::string, std::string> commit_info;
+  // Columns every written row must hold a unique, non-NULL combination of (a table later merged
+  // by this key is built with it): InvalidArgument naming a duplicate or NULL key otherwise.
+  std::vector<std::string> unique_key;
   // The version the caller based its input on (instead of the latest): commits made since then are
   // checked for conflicts with this write, as if it had started there.
   std::shared_ptr<const delta::Snapshot> read_snapshot;

@@ -29,6 +29,11 @@ struct TableOps::StagedFiles {
 Result<std::string> conform_source(duckdb::Connection& connection, const std::string& source,
                                    const delta::Schema& schema);
 
+// Each key at most once in `relation` (a table name or parenthesised query): else InvalidArgument
+// naming the first duplicate ("duplicate key in the input: order_id=2 appears in 2 rows ... in <what>").
+Status check_no_duplicate_keys(duckdb::Connection& connection, const std::string& relation,
+                               const std::vector<std::string>& keys, const delta::Schema& schema, const std::string& what);
+
 // The remove action for a live file, with the extended metadata Spark writes.
 delta::RemoveFile remove_action(const delta::AddFile& file, int64_t deletion_timestamp);
 

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "base/clock.h"
+#include "base/redaction.h"
 
 namespace silt::obs {
 
@@ -31,7 +32,7 @@ void log_line(LogLevel level, std::string_view message) {
   static const char* kNames[] = {"debug", "info", "warn", "error"};
   std::lock_guard<std::mutex> lock(g_mutex);
   std::string line = fmt::format("{} {:5} {}\n", format_timestamp_ms(now_ms()), kNames[static_cast<int>(level)],
-                                 message);
+                                 redact(message));
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -1,6 +1,8 @@
 // Command context and the mapping from error codes to exit codes.
 #include "app/cli/context.h"
 
+#include "base/redaction.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <vector>
@@ -74,7 +76,7 @@ std::string without_sql_excerpt(const std::string& message) {
 }
 
 int report_error(const Error& error) {
-  std::string line = fmt::format("error: {}\n", error.message());
+  std::string line = fmt::format("error: {}\n", redact(error.message()));
   std::fputs(line.c_str(), stderr);
   switch (error.code()) {
     case ErrorCode::kConflict: return kExitConflict;

@@ -2,6 +2,7 @@
 // that `silt run` builds as it is.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -102,6 +103,18 @@ std::string substitute(const std::string& text, const std::string& name) {
   return out;
 }
 
+// The directory as it must be typed in a shell: quoted when it holds anything but plain characters.
+std::string shell_quoted(const std::string& text) {
+  bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    unsigned char byte = static_cast<unsigned char>(c);
+    return std::isalnum(byte) || byte >= 0x80 || c == '.' || c == '_' || c == '-' || c == '/';
+  });
+  if (plain) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace
 
 void register_init_command(CLI::App& app, CommandContext& context, int* exit_code) {
@@ -123,7 +136,11 @@ void register_init_command(CLI::App& app, CommandContext& context, int* exit_cod
     std::string name = fs::absolute(root).lexically_normal().filename().string();
     if (name.empty()) name = fs::absolute(root).lexically_normal().parent_path().filename().string();
     std::string project_name;
-    for (char c : name) project_name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    // Letters of any script (UTF-8 bytes pass through), digits; anything else becomes '_'.
+    for (char c : name) {
+      unsigned char byte = static_cast<unsigned char>(c);
+      project_name += std::isalnum(byte) || byte >= 0x80 ? c : '_';
+    }
     if (project_name.empty()) project_name = "project";
     for (const auto& file : kSkeleton) {
       fs::path path = root / file.path;
@@ -143,7 +160,7 @@ void register_init_command(CLI::App& app, CommandContext& context, int* exit_cod
         "  silt plan --date 2025-11-02         # what a run would do\n"
         "  silt run --date 2025-11-02          # build bronze.events, silver.events, gold.daily_revenue\n"
         "  silt sql \"SELECT * FROM gold.daily_revenue\"\n",
-        project_name, *directory);
+        project_name, shell_quoted(*directory));
     *exit_code = kExitOk;
   });
 }

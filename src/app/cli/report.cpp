@@ -93,6 +93,13 @@ Result<engine::Source> source_from_flags(const RowSourceFlags& flags, const char
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("give the rows to {} with --input <glob> or --query <sql>", verb));
   }
+  if (starts_with(to_lower(flags.app_id), "silt.")) {
+    // silt.ingest and friends record silt's own exactly-once bookkeeping: a user's write must not.
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("--app-id '{}': ids starting with 'silt.' are reserved for silt's pipelines; "
+                                  "choose another id",
+                                  flags.app_id));
+  }
   if (flags.app_id.empty() != !flags.app_version.has_value()) {
     return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
   }

@@ -116,12 +116,25 @@ struct RunArgs {
   bool json = false;
 };
 
+// A run date as given on the command line: YYYY-MM-DD, a real date from 1900 to 9999.
+CLI::Validator run_date_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return pipeline::parse_date_days(value)
+                   ? std::string()
+                   : "'" + value + "' is not a date YYYY-MM-DD from 1900-01-01 to 9999-12-31";
+      },
+      "YYYY-MM-DD");
+}
+
 void add_run_options(CLI::App* cmd, RunArgs& args, bool with_date) {
   add_project_options(cmd, args.project);
   cmd->add_option("-s,--select", args.select,
                   "models to run: name, schema.table, name+ (and descendants), +name (and ancestors), "
                   "schema:<layer>, tag:<tag> (repeatable; default: all)");
-  if (with_date) cmd->add_option("--date", args.date, "run date YYYY-MM-DD (default: today, UTC)");
+  if (with_date) {
+    cmd->add_option("--date", args.date, "run date YYYY-MM-DD (default: today, UTC)")->check(run_date_validator());
+  }
   cmd->add_flag("--full-refresh", args.full_refresh, "rebuild the selected tables from scratch");
   cmd->add_option("--threads", args.threads, "models run at once (default 1)")->check(CLI::Range(1, 64));
   cmd->add_flag("--json", args.json, "print the run record as JSON");
@@ -173,8 +186,8 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
   std::shared_ptr<std::string> from = std::make_shared<std::string>(), to = std::make_shared<std::string>();
   add_run_options(cmd, *args, false);
-  cmd->add_option("--from", *from, "first date, YYYY-MM-DD")->required();
-  cmd->add_option("--to", *to, "last date, YYYY-MM-DD (inclusive)")->required();
+  cmd->add_option("--from", *from, "first date, YYYY-MM-DD")->required()->check(run_date_validator());
+  cmd->add_option("--to", *to, "last date, YYYY-MM-DD (inclusive)")->required()->check(run_date_validator());
   cmd->callback([args, from, to, &context, exit_code]() {
     context.begin();
     auto first = pipeline::parse_date_days(*from);
@@ -236,7 +249,7 @@ void register_plan(CLI::App& app, CommandContext& context, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
   add_project_options(cmd, args->project);
   cmd->add_option("-s,--select", args->select, "models (as for `silt run`)");
-  cmd->add_option("--date", args->date, "run date YYYY-MM-DD (default: today, UTC)");
+  cmd->add_option("--date", args->date, "run date YYYY-MM-DD (default: today, UTC)")->check(run_date_validator());
   cmd->add_flag("--full-refresh", args->full_refresh, "plan a rebuild from scratch");
   cmd->add_flag("--json", args->json, "print the plan as JSON");
   cmd->callback([args, &context, exit_code]() {

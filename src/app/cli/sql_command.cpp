@@ -2,6 +2,8 @@
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -52,6 +54,15 @@ Status register_project(const Args& args, CommandContext& context, engine::Sessi
     }
     SILT_TRY_ASSIGN(auto scan, session.scan_sql(**snapshot));
     SILT_TRY(pipeline::register_model_table(connection, model, scan));
+    // Its quarantine, when rows were quarantined: <schema>.<table>__quarantine.
+    auto quarantine = delta::Snapshot::load(context.fs(), session.parquet_io(), project->quarantine_location(model));
+    if (quarantine) {
+      SILT_TRY_ASSIGN(auto quarantine_scan, session.scan_sql(**quarantine));
+      SILT_TRY(connection.execute(fmt::format("CREATE OR REPLACE VIEW {}.{} AS {}", sql_identifier(model.schema),
+                                              sql_identifier(model.table + "__quarantine"), quarantine_scan)));
+    } else if (quarantine.error().code() != ErrorCode::kNotFound) {
+      return std::move(quarantine).error().with_context(model.qualified_name() + "__quarantine");
+    }
   }
   for (const auto& source : project->config.sources) {
     SILT_TRY(connection.execute_script(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
@@ -74,7 +85,7 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--table", args->tables,
-                  "register a table: name=path, name=path@<version> or name=path@<timestamp> (repeatable)")
+                  "register a table: name=path, name=path@<version> or name=path@<timestamp> (repeatable; '@@' is an '@' of the path)")
       ->allow_extra_args(false);
   cmd->add_option("--format", args->format, "table (default), csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   auto* query_option = cmd->add_option("query", args->query, "the SQL query (or a script of statements; the last one's result is shown)");
@@ -104,6 +115,7 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
           std::cerr << "warning: the project's tables are not registered: " << registered.message() << "\n";
         }
       }
+      std::map<std::string, std::string> names;  // lower-case name -> the spec that gave it
       for (const auto& spec : args->tables) {
         auto eq = spec.find('=');
         if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -111,19 +123,39 @@ void register_sql_command(CLI::App& app, CommandContext& context, int* exit_code
                             fmt::format("--table '{}' must be name=path[@version], e.g. orders=./lake/orders@3", spec));
         }
         std::string name = spec.substr(0, eq);
-        std::string location = spec.substr(eq + 1);
+        auto [previous, fresh] = names.emplace(to_lower(name), spec);
+        if (!fresh) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            fmt::format("--table '{}' and --table '{}' give the same name (names are "
+                                        "case-insensitive): give each table its own name",
+                                        previous->second, spec));
+        }
+        // "@@" is a literal '@' in the path; a single '@' starts the version or timestamp.
+        std::string location;
+        std::optional<std::string> suffix;
+        std::string rest = spec.substr(eq + 1);
+        for (size_t i = 0; i < rest.size(); ++i) {
+          if (rest[i] != '@') {
+            location += rest[i];
+          } else if (i + 1 < rest.size() && rest[i + 1] == '@') {
+            location += '@';
+            ++i;
+          } else {
+            suffix = rest.substr(i + 1);
+            break;
+          }
+        }
         delta::VersionSpec version;
-        auto at = location.rfind('@');
-        if (at != std::string::npos) {
-          std::string suffix = location.substr(at + 1);
-          location = location.substr(0, at);
-          if (auto number = parse_int64(suffix)) {
+        if (suffix) {
+          if (auto number = parse_int64(*suffix)) {
             version.version = *number;
-          } else if (auto ms = parse_timestamp_ms(suffix)) {
+          } else if (auto ms = parse_timestamp_ms(*suffix)) {
             version.timestamp_ms = *ms;
           } else {
             return make_error(ErrorCode::kInvalidArgument,
-                              fmt::format("--table '{}': '@{}' is neither a version number nor a timestamp", spec, suffix));
+                              fmt::format("--table '{}': '@{}' is neither a version number nor a timestamp (a path holding '@' "
+                                          "writes it as '@@')",
+                                          spec, *suffix));
           }
         }
         auto snapshot = delta::Snapshot::load(context.fs(), session->parquet_io(), context.table_location(location), version);

@@ -83,6 +83,8 @@ struct Project {
   std::vector<std::string> dependents(const std::string& name) const;
   // Storage location of a model's table: <storage_root>/<schema>/<table>.
   std::string table_location(const Model& model) const;
+  // Where a model's quarantined rows go: <table location>__quarantine.
+  std::string quarantine_location(const Model& model) const { return table_location(model) + "__quarantine"; }
 };
 
 // Loads silt.yaml and every model under the model paths, parses each model's SQL with DuckDB to find

@@ -322,15 +322,28 @@ class ModelSetLoader {
       add(schema_file, schema_at,
           fmt::format("schema '{}' is reserved for the sources of silt.yaml (rename the directory or set 'schema')",
                       model.schema));
+    } else if (model.schema.front() == '_') {
+      // <storage>/_silt (run records, ingestion, pending commits) and <storage>/_quality are silt's.
+      add(schema_file, schema_at,
+          fmt::format("schema '{}' starts with '_', which silt reserves for its own directories in the storage "
+                      "(_silt, _quality): rename the directory or set 'schema'",
+                      model.schema));
     }
     if (!model.config.alias.empty()) {
       model.table = model.config.alias;
-      return;
+    } else {
+      model.table = model.name;
+      const std::string prefix = to_lower(model.schema) + "_";
+      if (to_lower(model.name).rfind(prefix, 0) == 0 && is_identifier(model.name.substr(prefix.size()))) {
+        model.table = model.name.substr(prefix.size());
+      }
     }
-    model.table = model.name;
-    const std::string prefix = to_lower(model.schema) + "_";
-    if (to_lower(model.name).rfind(prefix, 0) == 0 && is_identifier(model.name.substr(prefix.size()))) {
-      model.table = model.name.substr(prefix.size());
+    if (ends_with(to_lower(model.table), "__quarantine")) {
+      const auto [table_file, table_at] = config_position(loaded, "alias");
+      add(table_file, table_at,
+          fmt::format("table name '{}' ends with '__quarantine', which silt reserves for quarantined rows: "
+                      "rename the model or set another 'alias'",
+                      model.table));
     }
   }
 

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "base/memory_size.h"
+#include "base/redaction.h"
 #include "base/strings.h"
 
 namespace silt::pipeline {
@@ -65,22 +67,6 @@ bool is_identifier(const std::string& text) {
   if (text.empty() || !(std::isalpha(static_cast<unsigned char>(text[0])) || text[0] == '_')) return false;
   return std::all_of(text.begin(), text.end(),
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
-// "512MB", "4 GB", "1.5GiB": a number and a unit DuckDB's memory_limit accepts.
-bool is_memory_size(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0) return false;
-  if (i < text.size() && text[i] == '.') {
-    const size_t start = ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start) return false;
-  }
-  while (i < text.size() && text[i] == ' ') ++i;
-  static const std::vector<std::string> kUnits = {"b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib"};
-  const std::string unit = to_lower(text.substr(i));
-  return std::find(kUnits.begin(), kUnits.end(), unit) != kUnits.end();
 }
 
 std::string node_kind(const YAML::Node& node) {
@@ -274,8 +260,8 @@ class Loader {
     }
     if (const YAML::Node limit = engine["memory_limit"]) {
       if (auto text = string_value(limit, "memory_limit", field_prefix + "memory_limit")) {
-        if (!is_memory_size(*text)) {
-          error(limit, fmt::format("invalid memory_limit '{}' (expected a size such as 512MB or 4GB)", *text));
+        if (auto size = parse_memory_size(*text); !size) {
+          error(limit, fmt::format("invalid memory_limit: {}", size.error().message()));
         } else {
           out.memory_limit = *text;
         }
@@ -553,6 +539,16 @@ Result<ProjectConfig> load_project(const std::string& project_dir, const std::st
     }
   }
   config.secret_fields = loader.take_secrets();
+  // Variables and reader options that came from the environment are secrets wherever they show up
+  // later (a conversion error quoting a value, say). Paths and the storage root stay readable.
+  for (const auto& [key, value] : config.vars) {
+    if (config.secret_fields.count("vars." + key)) add_secret(value);
+  }
+  for (const auto& source : config.sources) {
+    for (const auto& [key, value] : source.options) {
+      if (config.secret_fields.count("sources." + source.name + ".options." + key)) add_secret(value);
+    }
+  }
 
   auto& found = loader.diagnostics();
   std::stable_sort(found.begin(), found.end(), [](const Diagnostic& a, const Diagnostic& b) {

@@ -1,6 +1,8 @@
 // Storing and listing quality reports as JSON files under <storage_root>/_quality/<table>/.
 #include "pipeline/quality/quality_store.h"
 
+#include "base/redaction.h"
+
 #include <algorithm>
 #include <tuple>
 
@@ -46,7 +48,7 @@ Result<std::string> QualityStore::save(const QualityReport& report) {
     return make_error(ErrorCode::kInvalidArgument, fmt::format("cannot store a quality report for table '{}'", report.table));
   }
   std::string path = directory_ + "/" + report.table + "/" + file_name(report);
-  SILT_TRY_CONTEXT(fs_.write(path, quality_report_to_json(report)), "saving the quality report");
+  SILT_TRY_CONTEXT(fs_.write(path, redact(quality_report_to_json(report))), "saving the quality report");
   return path;
 }
 

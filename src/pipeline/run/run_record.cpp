@@ -1,5 +1,7 @@
 #include "pipeline/run/run_record.h"
 
+#include "base/redaction.h"
+
 #include <algorithm>
 #include <random>
 
@@ -165,7 +167,7 @@ RunStore::RunStore(storage::FileSystem& fs, std::string storage_root)
     : fs_(fs), directory_(std::move(storage_root) + "/_silt/runs") {}
 
 Status RunStore::save(const RunRecord& record) {
-  return fs_.write(directory_ + "/" + record.run_id + ".json", run_record_to_json(record));
+  return fs_.write(directory_ + "/" + record.run_id + ".json", redact(run_record_to_json(record)));
 }
 
 Result<RunRecord> RunStore::load(const std::string& run_id) {

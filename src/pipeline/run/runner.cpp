@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/memory_size.h"
+#include "base/redaction.h"
 #include "base/strings.h"
 #include "delta/snapshot.h"
 #include "engine/session.h"
@@ -85,24 +87,6 @@ int64_t physical_memory_bytes() {
   return pages > 0 && page_size > 0 ? static_cast<int64_t>(pages) * page_size : (int64_t{4} << 30);
 }
 
-// "4GB", "512 MiB", "1.5GB" -> bytes; nullopt when not understood.
-std::optional<int64_t> memory_bytes(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-  if (i == 0) return std::nullopt;
-  double number = std::stod(text.substr(0, i));
-  std::string unit = to_lower(std::string(trim(text.substr(i))));
-  static const std::map<std::string, double> kUnits = {
-      {"b", 1},           {"", 1},
-      {"kb", 1e3},        {"mb", 1e6},
-      {"gb", 1e9},        {"tb", 1e12},
-      {"kib", 1024.0},    {"mib", 1048576.0},
-      {"gib", 1073741824.0}, {"tib", 1099511627776.0}};
-  auto it = kUnits.find(unit);
-  if (it == kUnits.end()) return std::nullopt;
-  return static_cast<int64_t>(number * it->second);
-}
-
 // Resource settings of one of `workers` parallel sessions: the project's threads and memory
 // divided among them, so parallel models never ask for more than one session would.
 engine::SessionOptions worker_session_options(const EngineSettings& engine, int workers) {
@@ -110,7 +94,7 @@ engine::SessionOptions worker_session_options(const EngineSettings& engine, int 
   int threads = engine.threads > 0 ? engine.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.threads = std::max(1, threads / workers);
   int64_t memory = physical_memory_bytes() * 3 / 4;
-  if (!engine.memory_limit.empty()) memory = memory_bytes(engine.memory_limit).value_or(memory);
+  if (!engine.memory_limit.empty()) memory = parse_memory_size(engine.memory_limit).value_or(memory);
   options.memory_limit = std::to_string(std::max<int64_t>(memory / workers / (1 << 20), 256)) + "MiB";
   options.temp_directory = engine.temp_directory;
   return options;
@@ -453,7 +437,7 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
 }
 
 Status ModelExecutor::commit_with_quarantine(const Model& model, const engine::PreparedCommit& main, ModelRun& out) {
-  std::string root = context_.project->table_location(model) + "__quarantine";
+  std::string root = context_.project->quarantine_location(model);
   engine::Source rows;
   rows.query = "SELECT * FROM silt_quarantined";
   engine::WriteOptions options;
@@ -529,6 +513,11 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
     out.action = action;
     write.mode = engine::WriteMode::kOverwrite;
     write.overwrite_schema = true;
+    // A table later merged by its key is built with that key holding: the first build must refuse
+    // what every later merge would.
+    if (config.materialized == Materialization::kMerge || config.materialized == Materialization::kIncremental) {
+      write.unique_key = config.unique_key;
+    }
     return ops_.write(root, source, write);
   };
 
@@ -719,7 +708,8 @@ std::optional<int64_t> parse_date_days(const std::string& text) {
   auto year = parse_int64(text.substr(0, 4));
   auto month = parse_int64(text.substr(5, 2));
   auto day = parse_int64(text.substr(8, 2));
-  if (!year || !month || !day) return std::nullopt;
+  // Run dates are calendar dates of the Gregorian era silt's tables hold: 1900-01-01 .. 9999-12-31.
+  if (!year || !month || !day || *year < 1900 || *year > 9999) return std::nullopt;
   date::year_month_day ymd{date::year(static_cast<int>(*year)), date::month(static_cast<unsigned>(*month)),
                            date::day(static_cast<unsigned>(*day))};
   if (!ymd.ok()) return std::nullopt;
@@ -1013,7 +1003,7 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
         run.status = ModelStatus::kSuccess;
       } else {
         run.status = ModelStatus::kFailed;
-        run.error = status.message();
+        run.error = redact(status.message());
         // A worker session may be left mid-statement: start the next model on a fresh one.
         session.reset();
       }

@@ -200,5 +200,43 @@ TEST_F(CliHardening, ReplaceWhereOnAnUnpartitionedTableSaysWhy) {
   EXPECT_EQ(result.err.find("silt_"), std::string::npos) << result.err;
 }
 
+// A checkpoint that is valid Parquet but wrong: the table reads from the commits instead, with a
+// warning naming the checkpoint.
+TEST_F(CliHardening, AWrongCheckpointFallsBackToTheCommits) {
+  ASSERT_EQ(silt({"table", "create", "t", "--schema", "id INT"}).exit_code, 0);
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_EQ(silt({"table", "write", "t", "--query", "SELECT " + std::to_string(i) + " AS id"}).exit_code, 0);
+  }
+  ASSERT_EQ(silt({"table", "checkpoint", "t"}).exit_code, 0);
+  std::string checkpoint = path("t/_delta_log/" + log_file(5, ".checkpoint.parquet"));
+  ASSERT_TRUE(std::filesystem::exists(checkpoint));
+
+  // Its add rows removed: _last_checkpoint still says 5 files.
+  ASSERT_EQ(silt({"sql", "COPY (SELECT * FROM read_parquet('" + checkpoint + "') WHERE add IS NULL) TO '" +
+                             path("filtered.parquet") + "' (FORMAT parquet)"})
+                .exit_code,
+            0);
+  std::filesystem::copy_file(path("filtered.parquet"), checkpoint, std::filesystem::copy_options::overwrite_existing);
+  CommandResult result = silt({"table", "info", "t", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json::parse(result.out)["num_files"], 5);
+  EXPECT_NE(result.err.find("checkpoint " + checkpoint + " of version 5 is not usable: it holds 0 add actions where "
+                            "_last_checkpoint says numOfAddFiles 5"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(query_csv("t", "SELECT sum(id) AS s FROM o"), "s\n15\n");
+
+  // Other columns altogether: no protocol, no metadata.
+  ASSERT_EQ(silt({"sql", "COPY (SELECT 1 AS x, 'y' AS z) TO '" + checkpoint + "' (FORMAT parquet)"}).exit_code, 0);
+  result = silt({"table", "info", "t", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json::parse(result.out)["num_files"], 5);
+  EXPECT_NE(result.err.find("checkpoint " + checkpoint + " of version 5 is not usable"), std::string::npos) << result.err;
+  EXPECT_EQ(query_csv("t", "SELECT count(*) AS n FROM o"), "n\n5\n");
+  // The table stays writable.
+  EXPECT_EQ(silt({"table", "write", "t", "--query", "SELECT 6 AS id"}).exit_code, 0);
+  EXPECT_EQ(query_csv("t", "SELECT count(*) AS n FROM o"), "n\n6\n");
+}
+
 }  // namespace
 }  // namespace silt::testing

@@ -89,7 +89,7 @@ const InvalidCase kInvalidCases[] = {
      "  thread: 2\n",
      {"silt.yaml:1:7: 'name' must be a string, got a list",
       "silt.yaml:4:12: 'threads' must be a whole number from 1 to 4096, got 'four'",
-      "silt.yaml:5:17: invalid memory_limit 'lots' (expected a size such as 512MB or 4GB)",
+      "silt.yaml:5:17: invalid memory_limit: 'lots' is not a memory size: expected a size such as 512MB, 4GB or 1.5GiB",
       "silt.yaml:6:3: unknown key 'thread' in engine (did you mean 'threads'?)"}},
     {"sources",
      "name: shop\n"

@@ -1,0 +1,177 @@
+// Pipeline defects a hostile probe found, reproduced through the real binary: secrets in error
+// texts and run records, reserved schema/table names and app ids, a merge model's first build with
+// duplicate keys, quarantine tables in project SQL, run-date and global-option validation, `sql
+// --table` names, `init` names, and check SQL that validate must refuse.
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "unit/app/silt_cli.h"
+
+namespace silt::testing {
+namespace {
+
+using nlohmann::json;
+using CliPipelineHardening = SiltCli;
+
+std::string all_files_under(const std::string& root) {
+  std::string text;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text += buffer.str();
+  }
+  return text;
+}
+
+TEST_F(CliPipelineHardening, SecretsNeverReachMessagesOrRunRecords) {
+  const std::string token = "s3cr3t-T0ken-9f2b";
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\nvars:\n  api_token: ${MY_TOKEN}\n");
+  write_file("p/models/main/leak.sql", "SELECT CAST(getvariable('api_token') AS INTEGER) AS n\n");
+  ::setenv("MY_TOKEN", token.c_str(), 1);
+  CommandResult result = silt({"run", "--project", "p", "--date", "2025-11-01"});
+  CommandResult as_json = silt({"run", "--project", "p", "--date", "2025-11-01", "--json"});
+  ::unsetenv("MY_TOKEN");
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err.find(token), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find(token), std::string::npos) << result.out;
+  EXPECT_EQ(as_json.out.find(token), std::string::npos) << as_json.out;
+  EXPECT_NE(result.err.find("***"), std::string::npos) << "the conversion error names the value: " << result.err;
+  std::string records = all_files_under(path("p/lake/_silt"));
+  EXPECT_FALSE(records.empty());
+  EXPECT_EQ(records.find(token), std::string::npos);
+}
+
+TEST_F(CliPipelineHardening, ReservedNamesAreRefused) {
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\n");
+  write_file("p/models/main/runs.sql", "/* silt:\nschema: _silt\nalias: runs\n*/\nSELECT 1 AS a\n");
+  write_file("p/models/main/q.sql", "/* silt:\nalias: orders__quarantine\n*/\nSELECT 1 AS a\n");
+  CommandResult result = silt({"validate", "--project", "p"});
+  EXPECT_EQ(result.exit_code, 2);
+  std::string all = result.out + result.err;
+  EXPECT_NE(all.find("schema '_silt' starts with '_', which silt reserves"), std::string::npos) << all;
+  EXPECT_NE(all.find("table name 'orders__quarantine' ends with '__quarantine'"), std::string::npos) << all;
+  EXPECT_FALSE(exists("p/lake/main"));
+
+  ASSERT_EQ(silt({"table", "create", "t", "--schema", "a INT"}).exit_code, 0);
+  CommandResult app = silt({"table", "write", "t", "--query", "SELECT 1 AS a", "--app-id", "silt.ingest",
+                            "--app-version", "999"});
+  EXPECT_EQ(app.exit_code, 2);
+  EXPECT_NE(app.err.find("ids starting with 'silt.' are reserved"), std::string::npos) << app.err;
+  EXPECT_EQ(info("t")["version"], 0);
+}
+
+TEST_F(CliPipelineHardening, AMergeModelsFirstBuildEnforcesItsKey) {
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\n");
+  write_file("p/models/main/m.sql",
+             "/* silt:\nmaterialized: merge\nunique_key: [id]\n*/\n"
+             "SELECT * FROM (VALUES (1, 'a'), (1, 'b'), (2, 'c')) t(id, v)\n");
+  CommandResult first = silt({"run", "--project", "p", "--date", "2025-11-01"});
+  EXPECT_EQ(first.exit_code, 1);
+  EXPECT_NE(first.err.find("duplicate key in the input: id=1 appears in 2 rows"), std::string::npos) << first.err;
+  EXPECT_FALSE(exists("p/lake/main/m/_delta_log"));
+  write_file("p/models/main/m.sql",
+             "/* silt:\nmaterialized: merge\nunique_key: [id]\n*/\n"
+             "SELECT * FROM (VALUES (1, 'a'), (NULL, 'b')) t(id, v)\n");
+  CommandResult nulls = silt({"run", "--project", "p", "--date", "2025-11-01", "--full-refresh"});
+  EXPECT_EQ(nulls.exit_code, 1);
+  EXPECT_NE(nulls.err.find("key column 'id' is NULL in 1 row"), std::string::npos) << nulls.err;
+  EXPECT_FALSE(exists("p/lake/main/m/_delta_log"));
+}
+
+TEST_F(CliPipelineHardening, QuarantineTablesCanBeQueriedInProjectMode) {
+  write_file("p/silt.yaml",
+             "name: shop\nstorage: ./lake\nsources:\n  - {name: events, format: csv, path: landing/*.csv}\n");
+  write_file("p/models/bronze/bronze_events.sql",
+             "/* silt:\nmaterialized: append\non_failure: quarantine\nchecks:\n  - not_null: id\n*/\n"
+             "SELECT * FROM source.events\n");
+  write_file("p/landing/e1.csv", "id,v\n1,a\n,b\n");
+  CommandResult run = silt({"run", "--project", "p", "--date", "2025-11-01"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(silt_out({"sql", "--project", "p", "--format", "csv",
+                      "SELECT v FROM bronze.events__quarantine ORDER BY v"}),
+            "v\nb\n");
+}
+
+TEST_F(CliPipelineHardening, RunDatesAndGlobalOptionsAreValidated) {
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\n");
+  write_file("p/models/main/m.sql", "SELECT 1 AS a\n");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"run", "--project", "p", "--date", ""}, "'' is not a date YYYY-MM-DD"},
+      {{"run", "--project", "p", "--date", "0000-01-01"}, "'0000-01-01' is not a date YYYY-MM-DD from 1900-01-01"},
+      {{"run", "--project", "p", "--date", "2025-02-30"}, "is not a date"},
+      {{"backfill", "--project", "p", "--from", "2025-13-01", "--to", "2025-12-01"}, "is not a date"},
+      {{"--memory-limit", "20000000TB", "table", "info", "x"}, "is beyond what silt accepts"},
+      {{"--memory-limit", "-5GB", "table", "info", "x"}, "is not a memory size"},
+      {{"--memory-limit", "0GB", "table", "info", "x"}, "must be more than zero"},
+      {{"--memory-limit", "512", "table", "info", "x"}, "has no unit"},
+      {{"--threads", "-1", "table", "info", "x"}, "'-1' is not a number of threads from 1 to 4096"},
+      {{"bogus"}, "unknown command 'bogus' (commands: table, sql"},
+      {{"--threads", "2", "bogus"}, "unknown command 'bogus'"},
+  };
+  for (const auto& test : cases) {
+    CommandResult result = silt(test.args);
+    EXPECT_EQ(result.exit_code, 2) << test.message;
+    EXPECT_NE(result.err.find(test.message), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(exists("p/lake/main"));
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\nengine:\n  memory_limit: 0GB\n");
+  CommandResult bad = silt({"validate", "--project", "p"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE((bad.out + bad.err).find("memory size '0GB' must be more than zero"), std::string::npos)
+      << bad.out << bad.err;
+}
+
+TEST_F(CliPipelineHardening, SqlTableNamesAreUniqueAndPathsMayHoldAt) {
+  ASSERT_EQ(silt({"table", "write", "a", "--query", "SELECT 1 AS x"}).exit_code, 0);
+  ASSERT_EQ(silt({"table", "write", "b", "--query", "SELECT 2 AS x"}).exit_code, 0);
+  for (const std::string second : {"t=b", "T=b"}) {
+    CommandResult result = silt({"sql", "--table", "t=a", "--table", second, "SELECT * FROM t"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.err.find("give the same name"), std::string::npos) << result.err;
+  }
+  ASSERT_EQ(silt({"table", "write", "at@home", "--query", "SELECT 3 AS x"}).exit_code, 0);
+  ASSERT_EQ(silt({"table", "write", "at@home", "--query", "SELECT 4 AS x"}).exit_code, 0);
+  EXPECT_EQ(silt_out({"sql", "--format", "csv", "--table", "t=at@@home", "SELECT sum(x) AS s FROM t"}), "s\n7\n");
+  EXPECT_EQ(silt_out({"sql", "--format", "csv", "--table", "t=at@@home@0", "SELECT sum(x) AS s FROM t"}), "s\n3\n");
+  CommandResult bad = silt({"sql", "--table", "t=at@home", "SELECT 1"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("a path holding '@' writes it as '@@'"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliPipelineHardening, InitNamesAndQuotesTheDirectory) {
+  CommandResult spaced = silt({"init", "my shop"});
+  ASSERT_EQ(spaced.exit_code, 0) << spaced.err;
+  EXPECT_NE(spaced.out.find("  cd 'my shop'\n"), std::string::npos) << spaced.out;
+  EXPECT_NE(read_file("my shop/silt.yaml").find("name: my_shop"), std::string::npos);
+  CommandResult unicode = silt({"init", "ünï"});
+  ASSERT_EQ(unicode.exit_code, 0) << unicode.err;
+  EXPECT_NE(read_file("ünï/silt.yaml").find("name: ünï"), std::string::npos) << read_file("ünï/silt.yaml");
+  EXPECT_NE(unicode.out.find("  cd ünï\n"), std::string::npos) << unicode.out;
+}
+
+TEST_F(CliPipelineHardening, ValidateRefusesCheckSqlARunCouldNotExecute) {
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\n");
+  write_file("p/models/main/m.sql",
+             "/* silt:\nchecks:\n"
+             "  - sql: \"SELECT * FROM this WHERE a < 0; SELECT 1\"\n"
+             "  - expression: \"a > 0) , (1\"\n"
+             "*/\nSELECT 1 AS a\n");
+  CommandResult result = silt({"validate", "--project", "p"});
+  EXPECT_EQ(result.exit_code, 2);
+  std::string all = result.out + result.err;
+  EXPECT_NE(all.find("the query must be one SELECT over `this`"), std::string::npos) << all;
+  EXPECT_NE(all.find("the expression is not one SQL expression"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace silt::testing
