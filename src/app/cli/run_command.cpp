@@ -113,6 +113,7 @@ struct RunArgs {
   bool full_refresh = false;
   int threads = 1;
   std::string resume;
+  std::string lock = "project";
   bool json = false;
 };
 
@@ -136,6 +137,9 @@ void add_run_options(CLI::App* cmd, RunArgs& args, bool with_date) {
     cmd->add_option("--date", args.date, "run date YYYY-MM-DD (default: today, UTC)")->check(run_date_validator());
   }
   cmd->add_flag("--full-refresh", args.full_refresh, "rebuild the selected tables from scratch");
+  cmd->add_option("--lock", args.lock,
+                  "the run lock to hold (default 'project'): runs of selections without common models may use "
+                  "different names to run at once");
   cmd->add_option("--threads", args.threads, "models run at once (default 1)")->check(CLI::Range(1, 64));
   cmd->add_flag("--json", args.json, "print the run record as JSON");
 }
@@ -174,6 +178,7 @@ void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
     options.selectors = args->select;
     options.full_refresh = args->full_refresh;
     options.threads = args->threads;
+    options.lock = args->lock;
     options.resume_run_id = args->resume;
     ProgressPrinter progress(!args->json && isatty(STDERR_FILENO));
     pipeline::Runner runner(**project, context.fs());
@@ -218,6 +223,7 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       options.selectors = args->select;
       options.full_refresh = args->full_refresh && day == *first;  // rebuild once, then go incremental
       options.threads = args->threads;
+      options.lock = args->lock;
       options.command = "backfill";
       auto record = runner.run(options, &progress);
       if (!record) {

@@ -40,6 +40,9 @@ struct ModelConfig {
   std::vector<std::string> check_columns; // snapshot, strategy check
   HardDeletes hard_deletes = HardDeletes::kInvalidate;
   bool allow_schema_evolution = false;    // additive new columns become a metadata commit
+  // append reading tables: when an input rewrote or removed rows since the last run, rebuild the
+  // model from its inputs (on_input_rewrite: full_refresh) instead of failing.
+  bool rebuild_on_input_rewrite = false;
   std::string schema;                     // layer; "" -> the model file's directory name
   std::string alias;                      // table name; "" -> derived from the model name
   std::string description;

@@ -27,11 +27,12 @@ const std::vector<std::string> kModelKeys = {
     "materialized", "unique_key",    "partition_by", "time_column",      "lookback", "strategy",
     "updated_at",   "check_columns", "hard_deletes", "on_schema_change", "schema",   "alias",
     "description",  "owner",         "tags",         "enabled",          "contract", "checks",
-    "on_failure",   "max_quarantine_pct"};
+    "on_failure",   "max_quarantine_pct", "on_input_rewrite"};
 const std::vector<std::string> kMaterializations = {"table", "append", "merge", "incremental", "snapshot"};
 const std::vector<std::string> kStrategies = {"timestamp", "check"};
 const std::vector<std::string> kHardDeletes = {"ignore", "invalidate"};
 const std::vector<std::string> kSchemaChanges = {"fail", "add_columns"};
+const std::vector<std::string> kInputRewrites = {"fail", "full_refresh"};
 // Keys that mean something only for one materialization.
 const std::vector<std::string> kSnapshotOnlyKeys = {"strategy", "updated_at", "check_columns", "hard_deletes"};
 
@@ -872,6 +873,8 @@ class ConfigReader : public YamlReader {
       if (auto index = choice(value, key, kHardDeletes, "hard_deletes")) config.hard_deletes = static_cast<HardDeletes>(*index);
     } else if (key == "on_schema_change") {
       if (auto index = choice(value, key, kSchemaChanges, "on_schema_change")) config.allow_schema_evolution = *index == 1;
+    } else if (key == "on_input_rewrite") {
+      if (auto index = choice(value, key, kInputRewrites, "on_input_rewrite")) config.rebuild_on_input_rewrite = *index == 1;
     } else if (key == "schema" || key == "alias") {
       if (auto text = text_value(value, key)) {
         if (!is_identifier(*text)) {
@@ -949,6 +952,10 @@ class ConfigReader : public YamlReader {
     if (config.materialized != Materialization::kIncremental && out.keys.count("lookback")) {
       add(out.keys.at("lookback"),
           fmt::format("'lookback' applies only to materialized: incremental (this model is '{}')", kind));
+    }
+    if (config.materialized != Materialization::kAppend && out.keys.count("on_input_rewrite")) {
+      add(out.keys.at("on_input_rewrite"),
+          fmt::format("'on_input_rewrite' applies only to materialized: append (this model is '{}')", kind));
     }
     if (config.materialized != Materialization::kSnapshot) {
       for (const auto& key : kSnapshotOnlyKeys) {

@@ -26,6 +26,8 @@
 #include "pipeline/run/ingest_log.h"
 #include "pipeline/run/pending_commits.h"
 #include "pipeline/run/project_views.h"
+#include "pipeline/run/run_lock.h"
+#include "pipeline/run/table_increments.h"
 
 namespace silt::pipeline {
 namespace {
@@ -132,7 +134,19 @@ class ModelExecutor {
  private:
   Result<std::vector<SourceFile>> list_source(const SourceConfig& source);
   std::string source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty);
-  Status register_inputs(const Model& model, ModelRun& out);
+  // The tables a model reads, loaded; for an append model after its first build, only the files
+  // each input gained since the versions its last commit recorded (or a rebuild, when an input
+  // rewrote rows and the model allows it).
+  struct InputTables {
+    std::map<std::string, std::shared_ptr<const delta::Snapshot>> snapshots;  // by model name
+    std::map<std::string, std::vector<size_t>> increments;                    // by model name: files to read
+    bool reading_increments = false;
+    bool rebuild = false;
+    std::string rebuild_reason;
+    int64_t new_files = 0;
+  };
+  Result<InputTables> load_inputs(const Model& model, const std::shared_ptr<const delta::Snapshot>& target);
+  Status register_inputs(const Model& model, const InputTables& inputs, ModelRun& out);
   Status set_variables(const Model& model, bool incremental, const Window& window);
   Status materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target, bool incremental,
                      const Window& window, bool ingesting, const std::vector<SourceFile>& ingest_files,
@@ -152,6 +166,7 @@ class ModelExecutor {
   std::string window_start_, window_end_;  // of the model being run (for messages)
   std::string input_ = "silt_model";       // the relation materialized: the model, or its checked rows
   bool quarantining_ = false;              // rows failing checks go to <table>__quarantine
+  bool rebuild_ = false;                   // an append model rebuilt because an input rewrote rows
   std::optional<QualityReport> quality_;   // the model's check results, stored after its commit
 };
 
@@ -174,8 +189,9 @@ std::string ModelExecutor::source_view_sql(const SourceConfig& source, const std
          (empty ? " LIMIT 0" : "");
 }
 
-Status ModelExecutor::register_inputs(const Model& model, ModelRun& out) {
-  auto& connection = session_.connection();
+Result<ModelExecutor::InputTables> ModelExecutor::load_inputs(const Model& model,
+                                                              const std::shared_ptr<const delta::Snapshot>& target) {
+  InputTables inputs;
   for (const auto& name : model.depends_on) {
     const Model* upstream = context_.project->find(name);
     if (!upstream) return make_error(ErrorCode::kInternal, "unknown model " + name);
@@ -189,7 +205,62 @@ Status ModelExecutor::register_inputs(const Model& model, ModelRun& out) {
       }
       return std::move(snapshot).error().with_context(fmt::format("{}: reading {}", model.file, upstream->qualified_name()));
     }
-    SILT_TRY_ASSIGN(auto scan, session_.scan_sql(**snapshot));
+    inputs.snapshots[name] = *snapshot;
+  }
+  if (model.config.materialized != Materialization::kAppend || !target || context_.full_refresh ||
+      inputs.snapshots.empty()) {
+    return inputs;
+  }
+  // An append model appends what its inputs gained: never what it appended before.
+  SILT_TRY_ASSIGN(auto recorded, recorded_inputs(*context_.fs, *target, model.name));
+  if (!recorded) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: no commit of {} records which versions of its inputs it read, so an append "
+                                  "would repeat rows: rebuild it once with `silt run --full-refresh --select {}`",
+                                  model.file, model.qualified_name(), model.name));
+  }
+  inputs.reading_increments = true;
+  for (const auto& [name, snapshot] : inputs.snapshots) {
+    const Model* upstream = context_.project->find(name);
+    auto since = recorded->find(upstream->qualified_name());
+    if (since == recorded->end()) {
+      // An input the model did not read before (its SQL changed): all of it is new to the model.
+      std::vector<size_t> all(snapshot->files().size());
+      for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+      inputs.new_files += static_cast<int64_t>(all.size());
+      inputs.increments[name] = std::move(all);
+      continue;
+    }
+    SILT_TRY_ASSIGN(auto increment, table_increment(*context_.fs, *snapshot, since->second));
+    if (!increment.rewrite.empty()) {
+      std::string reason = fmt::format("{} {} after version {}, which {} read last", upstream->qualified_name(),
+                                       increment.rewrite, since->second, model.name);
+      if (!model.config.rebuild_on_input_rewrite) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("{}: an append model reads only the rows its inputs gain, and {}: rebuild it "
+                                      "with `silt run --full-refresh --select {}`, or set `on_input_rewrite: "
+                                      "full_refresh` to rebuild whenever that happens",
+                                      model.file, reason, model.name));
+      }
+      inputs.rebuild = true;
+      inputs.rebuild_reason = reason;
+      inputs.increments.clear();
+      inputs.reading_increments = false;
+      return inputs;
+    }
+    inputs.new_files += static_cast<int64_t>(increment.files.size());
+    inputs.increments[name] = std::move(increment.files);
+  }
+  return inputs;
+}
+
+Status ModelExecutor::register_inputs(const Model& model, const InputTables& inputs, ModelRun& out) {
+  auto& connection = session_.connection();
+  for (const auto& [name, snapshot] : inputs.snapshots) {
+    const Model* upstream = context_.project->find(name);
+    engine::ScanOptions options;
+    if (auto it = inputs.increments.find(name); it != inputs.increments.end()) options.file_indices = it->second;
+    SILT_TRY_ASSIGN(auto scan, session_.scan_sql(*snapshot, options));
     SILT_TRY(register_model_table(connection, *upstream, scan));
     // An unqualified reference to the table's name (unambiguous, as the loader checked) reads it too.
     for (const auto& reference : model.references) {
@@ -200,7 +271,7 @@ Status ModelExecutor::register_inputs(const Model& model, ModelRun& out) {
                                                 sql_identifier(upstream->table))));
       }
     }
-    out.inputs[upstream->qualified_name()] = (*snapshot)->version();
+    out.inputs[upstream->qualified_name()] = snapshot->version();
   }
   return Status();
 }
@@ -533,7 +604,7 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
         write.app_id = IngestLog::kAppId;
         write.app_version = number;
       }
-      if (!target || context_.full_refresh) {
+      if (!target || context_.full_refresh || rebuild_) {
         report = rebuild(create_or_replace);
       } else {
         out.action = "append";
@@ -628,7 +699,12 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
     return std::move(loaded).error().with_context(model.qualified_name());
   }
   out.version_before = target ? target->version() : -1;
-  bool incremental = target && !context_.full_refresh;
+  SILT_TRY_ASSIGN(auto inputs, load_inputs(model, target));
+  if (inputs.rebuild) {
+    out.message = "rebuilt: " + inputs.rebuild_reason;
+    rebuild_ = true;
+  }
+  bool incremental = target && !context_.full_refresh && !inputs.rebuild;
   Window window = model_window(model, context_.run_date, incremental);
   window_start_ = window.start;
   window_end_ = window.end;
@@ -637,7 +713,12 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
     out.window_end = window.end;
   }
 
-  SILT_TRY(register_inputs(model, out));
+  SILT_TRY(register_inputs(model, inputs, out));
+  if (inputs.reading_increments && inputs.new_files == 0 && model.sources.empty()) {
+    out.action = "append";
+    out.message = "no new rows in its input tables";
+    return Status();
+  }
 
   // Sources: append models read only the files they have not ingested yet.
   bool ingesting = model.config.materialized == Materialization::kAppend && !model.sources.empty();
@@ -873,6 +954,12 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   record.selectors = options.selectors;
   record.full_refresh = options.full_refresh;
   RunStore store(fs_, project_.config.storage_root);
+  if (options.lock.empty() || options.lock.find_first_not_of(
+                                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("lock name '{}' must be letters, digits, '_' and '-'", options.lock));
+  }
+  SILT_TRY_ASSIGN(auto lock, RunLock::acquire(fs_, project_.config.storage_root, options.lock, record.run_id));
 
   std::set<std::string> selected;
   if (!options.resume_run_id.empty()) {

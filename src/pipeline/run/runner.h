@@ -24,6 +24,9 @@ struct RunOptions {
   int threads = 1;                      // models run at once
   std::string command = "run";          // recorded: run | backfill | resume
   std::string resume_run_id;            // re-run the failed and skipped models of this run
+  // Runs holding the same lock never overlap (RunLock); runs of disjoint selections may use
+  // different names to run at once.
+  std::string lock = "project";
 };
 
 // What a run would do for one model, and why.

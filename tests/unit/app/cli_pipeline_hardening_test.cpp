@@ -2,6 +2,8 @@
 // texts and run records, reserved schema/table names and app ids, a merge model's first build with
 // duplicate keys, quarantine tables in project SQL, run-date and global-option validation, `sql
 // --table` names, `init` names, and check SQL that validate must refuse.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -171,6 +173,84 @@ TEST_F(CliPipelineHardening, ValidateRefusesCheckSqlARunCouldNotExecute) {
   std::string all = result.out + result.err;
   EXPECT_NE(all.find("the query must be one SELECT over `this`"), std::string::npos) << all;
   EXPECT_NE(all.find("the expression is not one SQL expression"), std::string::npos) << all;
+}
+
+// An append model over a table reads only what the table gained since its last commit.
+class AppendOverTable : public SiltCli {
+ protected:
+  void SetUp() override {
+    write_file("p/silt.yaml",
+               "name: shop\nstorage: ./lake\nsources:\n  - {name: events, format: csv, path: landing/*.csv}\n");
+    write_file("p/models/silver/silver_events.sql", "/* silt:\nmaterialized: append\n*/\nSELECT id, v FROM source.events\n");
+    write_file("p/models/gold/gold_log.sql", "/* silt:\nmaterialized: append\n*/\nSELECT id, v FROM silver.events\n");
+  }
+  CommandResult run(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"run", "--project", "p", "--date", "2025-11-01"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return silt(args);
+  }
+  std::string count(const std::string& table) {
+    return silt_out({"sql", "--project", "p", "--format", "csv", "SELECT count(*) AS n FROM " + table});
+  }
+};
+
+TEST_F(AppendOverTable, EachRunAppendsOnlyTheNewRows) {
+  write_file("p/landing/e1.csv", "id,v\n1,a\n2,b\n");
+  ASSERT_EQ(run().exit_code, 0);
+  EXPECT_EQ(count("gold.log"), "n\n2\n");
+  CommandResult again = run();
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("no new rows in its input tables"), std::string::npos) << again.out;
+  EXPECT_EQ(count("gold.log"), "n\n2\n");
+  write_file("p/landing/e2.csv", "id,v\n3,c\n");
+  ASSERT_EQ(run().exit_code, 0);
+  EXPECT_EQ(count("gold.log"), "n\n3\n");
+  ASSERT_EQ(run().exit_code, 0);
+  EXPECT_EQ(count("gold.log"), "n\n3\n");
+}
+
+TEST_F(AppendOverTable, AnInputThatRewroteRowsIsRefusedOrRebuilt) {
+  write_file("p/landing/e1.csv", "id,v\n1,a\n2,b\n");
+  ASSERT_EQ(run().exit_code, 0);
+  ASSERT_EQ(silt({"table", "delete", "p/lake/silver/events", "--where", "id = 1"}).exit_code, 0);
+  CommandResult refused = run({"--select", "gold_log"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("an append model reads only the rows its inputs gain, and silver.events version 1 "
+                             "(DELETE) removed 1 file after version 0"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("on_input_rewrite: full_refresh"), std::string::npos) << refused.err;
+  EXPECT_EQ(count("gold.log"), "n\n2\n");
+  write_file("p/models/gold/gold_log.sql",
+             "/* silt:\nmaterialized: append\non_input_rewrite: full_refresh\n*/\nSELECT id, v FROM silver.events\n");
+  CommandResult rebuilt = run({"--select", "gold_log"});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_EQ(count("gold.log"), "n\n1\n");
+}
+
+TEST_F(AppendOverTable, OneRunAtATimeAndADeadHoldersLockIsTakenOver) {
+  write_file("p/landing/e1.csv", "id,v\n1,a\n");
+  // A lock left by a process that no longer exists (a killed run) on this host.
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  write_file("p/lake/_silt/locks/project.json",
+             std::string("{\"run_id\":\"20251101T000000000Z-dead\",\"pid\":999999999,\"host\":\"") + host +
+                 "\",\"started\":\"2025-11-01 00:00:00.000\"}");
+  ASSERT_EQ(run().exit_code, 0);
+  EXPECT_FALSE(exists("p/lake/_silt/locks/project.json"));
+  // A live holder: this test process.
+  write_file("p/lake/_silt/locks/project.json",
+             std::string("{\"run_id\":\"20251101T000000000Z-live\",\"pid\":") + std::to_string(getpid()) +
+                 ",\"host\":\"" + host + "\",\"started\":\"2025-11-01 00:00:00.000\"}");
+  CommandResult blocked = run();
+  EXPECT_EQ(blocked.exit_code, 3);
+  EXPECT_NE(blocked.err.find("run 20251101T000000000Z-live has been in progress since 2025-11-01 00:00:00.000"),
+            std::string::npos)
+      << blocked.err;
+  // Another lock name runs anyway.
+  CommandResult other = run({"--select", "gold_log", "--lock", "gold"});
+  EXPECT_EQ(other.exit_code, 0) << other.err;
+  std::filesystem::remove(path("p/lake/_silt/locks/project.json"));
 }
 
 }  // namespace

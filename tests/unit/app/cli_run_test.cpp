@@ -153,10 +153,13 @@ TEST_F(SiltRun, ConcurrentRunsIngestEachFileOnce) {
     land("r" + std::to_string(round) + ".csv", "3,10,2025-11-02,2025-11-02 10:00:00,1.00\n");
     // Several runs at once: one ingests the new file, the others find it ingested or lose the
     // commit race (exit 1, naming the conflict); never both.
+    // Each holds a run lock of its own, so that they really race (the project lock would let one in).
     std::vector<CommandResult> results(3);
     std::vector<std::thread> threads;
-    for (auto& result : results) {
-      threads.emplace_back([&]() { result = run({"--date", "2025-11-02", "--select", "bronze_orders"}); });
+    for (size_t i = 0; i < results.size(); ++i) {
+      threads.emplace_back([&, i]() {
+        results[i] = run({"--date", "2025-11-02", "--select", "bronze_orders", "--lock", "race" + std::to_string(i)});
+      });
     }
     for (auto& thread : threads) thread.join();
     for (const auto& result : results) {

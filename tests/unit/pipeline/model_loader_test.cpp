@@ -265,7 +265,7 @@ const InvalidCase kInvalidCases[] = {
      {{"models/silver/orders.sql", "/* silt:\ncolour: blue\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:2:1: unknown key 'colour' (expected one of: materialized, unique_key, "
       "partition_by, time_column, lookback, strategy, updated_at, check_columns, hard_deletes, on_schema_change, "
-      "schema, alias, description, owner, tags, enabled, contract, checks, on_failure, max_quarantine_pct)"}},
+      "schema, alias, description, owner, tags, enabled, contract, checks, on_failure, max_quarantine_pct, on_input_rewrite)"}},
     {"duplicate_key",
      {{"models/silver/orders.sql", "/* silt:\nmaterialized: table\nmaterialized: append\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:3:1: duplicate key 'materialized' (first at line 2)"}},
