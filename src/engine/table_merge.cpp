@@ -17,6 +17,7 @@
 #include "delta/table_properties.h"
 #include "delta/transaction.h"
 #include "engine/table_ops.h"
+#include "engine/input_reader.h"
 #include "engine/sql_predicate.h"
 #include "engine/table_ops_internal.h"
 #include "obs/logger.h"
@@ -235,7 +236,9 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
 
   // The source: its columns must be table columns; an update replaces whole rows, so it must
   // give every column (a missing one would silently become NULL).
-  SILT_TRY_ASSIGN(auto source_select, source_sql(source, &schema));
+  InputReader reader(connection, fs_);
+  SILT_TRY_ASSIGN(auto input, reader.read(source, &schema));
+  const std::string& source_select = input.sql;
   std::optional<delta::Metadata> new_metadata;
   if (options.add_new_columns) {
     SILT_TRY_ASSIGN(new_metadata, evolve_schema(*snapshot, source_select, schema, report));
@@ -277,8 +280,10 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
         return make_error(ErrorCode::kInvalidArgument, fmt::format("malformed JSON in {}", *where));
       }
     }
+    (void)reader.check_rejects(input);
     return staged_source.error().with_context("reading the merge input");
   }
+  SILT_TRY(reader.check_rejects(input));
 
   // NULL keys never match (SQL equality): refuse them rather than insert rows nobody can merge
   // again. NOT NULL columns of rows that will be written must be set.

@@ -17,6 +17,7 @@
 #include "delta/table_features.h"
 #include "delta/table_properties.h"
 #include "delta/transaction.h"
+#include "engine/input_reader.h"
 #include "engine/sql_predicate.h"
 #include "engine/type_mapping.h"
 #include "delta/file_pruning.h"
@@ -147,73 +148,8 @@ Result<std::shared_ptr<const delta::Snapshot>> TableOps::load(const std::string&
 }
 
 Result<std::string> TableOps::source_sql(const Source& source, const delta::Schema* schema) {
-  if (source.query) return *source.query;
-  if (!source.input_glob) return make_error(ErrorCode::kInvalidArgument, "no input: give --input or --query");
-  std::string glob = *source.input_glob;
-  std::string format = to_lower(source.format);
-  if (format.empty()) {
-    std::string lower = to_lower(glob);
-    if (ends_with(lower, ".csv") || ends_with(lower, ".csv.gz") || ends_with(lower, ".tsv")) format = "csv";
-    else if (ends_with(lower, ".json") || ends_with(lower, ".jsonl") || ends_with(lower, ".ndjson") ||
-             ends_with(lower, ".json.gz"))
-      format = "json";
-    else if (ends_with(lower, ".parquet")) format = "parquet";
-    else
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("cannot tell the format of '{}' from its extension; pass --format csv|json|parquet",
-                                    glob));
-  }
-  // Fail early, naming the glob, when it matches nothing.
-  auto matched = session_.connection().query_value("SELECT count(*) FROM glob(" + sql_string(glob) + ")");
-  if (!matched) return std::move(matched).error();
-  if (!*matched || **matched == "0") {
-    return make_error(ErrorCode::kNotFound, fmt::format("no input files match '{}'", glob));
-  }
-  if (format == "csv") {
-    std::string reader = "read_csv(" + sql_string(glob) + ", header = true";
-    if (schema) {
-      SILT_TRY_ASSIGN(auto detected, session_.connection().query_varchar(
-                                         "SELECT column_name FROM (DESCRIBE SELECT * FROM " + reader + "))"));
-      std::string types;
-      for (const auto& row : detected.rows) {
-        const auto* field = row[0] ? schema->find(*row[0]) : nullptr;
-        if (!field) continue;
-        SILT_TRY_ASSIGN(auto type, to_duckdb_type(field->type));
-        if (!types.empty()) types += ", ";
-        types += sql_string(*row[0]) + ": " + sql_string(type);
-      }
-      if (!types.empty()) reader += ", types = {" + types + "}";
-    }
-    return "SELECT * FROM " + reader + ")";
-  }
-  if (format == "json") {
-    std::string reader = "read_json_auto(" + sql_string(glob);
-    if (schema) {
-      // As for CSV: parse the keys the table knows as the table's types (1.5 into DECIMAL(12,2),
-      // "2025-11-03" into DATE), so a bad value fails naming the file and line. read_json reads only
-      // the keys listed in `columns`, so unknown keys keep their detected type and conform_source
-      // still refuses them.
-      SILT_TRY_ASSIGN(auto detected, session_.connection().query_varchar(
-                                         "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + reader +
-                                         "))"));
-      std::string columns;
-      for (const auto& row : detected.rows) {
-        if (!row[0]) continue;
-        const auto* field = schema->find(*row[0]);
-        std::string type = row[1].value_or("VARCHAR");
-        if (field) {
-          SILT_TRY_ASSIGN(type, to_duckdb_type(field->type));
-        }
-        if (!columns.empty()) columns += ", ";
-        columns += sql_string(*row[0]) + ": " + sql_string(type);
-      }
-      if (!columns.empty()) reader = "read_json(" + sql_string(glob) + ", columns = {" + columns + "}";
-    }
-    return "SELECT * FROM " + reader + ")";
-  }
-  if (format == "parquet") return "SELECT * FROM read_parquet(" + sql_string(glob) + ")";
-  return make_error(ErrorCode::kInvalidArgument,
-                    fmt::format("unknown format '{}' (expected one of: csv, json, parquet)", source.format));
+  SILT_TRY_ASSIGN(auto read, InputReader(session_.connection(), fs_).read(source, schema));
+  return read.sql;
 }
 
 Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std::string& select_sql,
@@ -444,6 +380,10 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
                                     entry.first, entry.second, join(schema.field_names(), ", ")));
     }
   }
+  struct ExactCheck {
+    std::string column, target, inexact, expression;
+  };
+  std::vector<ExactCheck> exact_checks;  // values that must survive the cast unchanged
   std::string select;
   for (const auto& field : schema.fields) {
     if (!select.empty()) select += ", ";
@@ -478,11 +418,20 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
                to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale)
         compatible = true;
       else if (from.kind == delta::DataType::Kind::kDecimal && to.is_primitive("double")) compatible = true;
-      // Arithmetic on decimals yields DOUBLE in SQL; storing it rounds to the column's scale, and a
-      // value too large for the precision fails the write.
-      else if ((from.is_primitive("double") || from.is_primitive("float")) &&
-               to.kind == delta::DataType::Kind::kDecimal)
+      // Into a decimal from a wider decimal or a floating point number (arithmetic on decimals yields
+      // DOUBLE in SQL): allowed when every value is stored exactly; a value the column would round,
+      // or that is too large for it, is refused below (round it in a query to store it rounded).
+      else if ((from.is_primitive("double") || from.is_primitive("float") ||
+                from.kind == delta::DataType::Kind::kDecimal) &&
+               to.kind == delta::DataType::Kind::kDecimal) {
         compatible = true;
+        std::string column = sql_identifier(it->second.first);
+        exact_checks.push_back({field.name, target,
+                                fmt::format("{0} IS NOT NULL AND (TRY_CAST({0} AS {1}) IS NULL OR "
+                                            "CAST(TRY_CAST({0} AS {1}) AS {2}) <> {0})",
+                                            column, target, source_type),
+                                column});
+      }
       else if (from.is_primitive("date") && to.is_primitive("timestamp")) compatible = true;
       // No string -> number/date conversion here: CSV and JSON input are parsed as the table's types by
       // their readers (source_sql), so a string column comes from a query or a Parquet file, and
@@ -499,6 +448,25 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
                                     field.name, source_type, target));
     }
     select += "CAST(" + sql_identifier(it->second.first) + " AS " + target + ") AS " + sql_identifier(field.name);
+  }
+  if (!exact_checks.empty()) {
+    std::string counts;
+    for (const auto& check : exact_checks) {
+      counts += (counts.empty() ? "" : ", ") +
+                fmt::format("CAST(count(*) FILTER (WHERE {0}) AS VARCHAR), CAST(any_value({1}) FILTER (WHERE {0}) AS VARCHAR)",
+                            check.inexact, check.expression);
+    }
+    SILT_TRY_ASSIGN(auto found, connection.query_varchar("SELECT " + counts + " FROM (" + source + ") AS silt_source"));
+    for (size_t i = 0; !found.rows.empty() && i < exact_checks.size(); ++i) {
+      int64_t count = parse_int64(found.rows[0][2 * i].value_or("0")).value_or(0);
+      if (count == 0) continue;
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("column '{}': {} value{} cannot be stored in {} exactly (for example {}): it "
+                                    "would be rounded or is too large; round it in the query (round(x, scale)) to "
+                                    "store it rounded, or widen the column",
+                                    exact_checks[i].column, count, count == 1 ? "" : "s", exact_checks[i].target,
+                                    found.rows[0][2 * i + 1].value_or("?")));
+    }
   }
   return "SELECT " + select + " FROM (" + source + ") AS silt_source";
 }
@@ -683,7 +651,9 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
                                     join(options.partition_by, ","), join(partition_columns, ",")));
     }
   }
-  SILT_TRY_ASSIGN(auto source_select, source_sql(source, snapshot ? &schema : nullptr));
+  InputReader reader(session_.connection(), fs_);
+  SILT_TRY_ASSIGN(auto input, reader.read(source, snapshot ? &schema : nullptr));
+  std::string source_select = input.sql;
   if (!snapshot) {
     // A table that exists but cannot be loaded is an error; a missing one is created from the source.
     auto listing = delta::list_log(fs_, root);
@@ -707,7 +677,8 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     new_metadata = std::move(metadata);
   } else if (options.overwrite_schema && options.mode == WriteMode::kOverwrite && !options.replace_where) {
     // The input defines the table anew: its columns, and the partitioning asked for (else the old one).
-    SILT_TRY_ASSIGN(source_select, source_sql(source, nullptr));
+    SILT_TRY_ASSIGN(input, reader.read(source, nullptr));
+    source_select = input.sql;
     SILT_TRY_ASSIGN(schema, input_schema(source_select));
     std::vector<std::string> wanted = options.partition_by.empty() ? partition_columns : options.partition_by;
     partition_columns.clear();
@@ -773,7 +744,15 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   }
   if (!options.unique_key.empty()) SILT_TRY(check_unique_key(session_.connection(), conformed, options.unique_key, schema));
   auto staged = stage(root, conformed, schema, partition_columns, options.target_file_bytes);
-  if (!staged) return std::move(staged).error().with_context("writing data files to " + root);
+  if (!staged) {
+    (void)reader.check_rejects(input);
+    return std::move(staged).error().with_context("writing data files to " + root);
+  }
+  Status rejected = reader.check_rejects(input);
+  if (!rejected.ok()) {
+    discard(root, *staged);
+    return Error(rejected.error());
+  }
 
   // NOT NULL columns: the staged files' null counts must be zero.
   for (const auto& field : schema.fields) {

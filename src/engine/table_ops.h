@@ -112,6 +112,9 @@ struct Source {
   std::optional<std::string> query;
   std::optional<std::string> input_glob;
   std::string format;
+  // CSV: how DATE and TIMESTAMP values are written, as strftime formats ("%d/%m/%Y"); empty: ISO 8601.
+  std::string date_format;
+  std::string timestamp_format;
 };
 
 class TableOps {

@@ -83,6 +83,10 @@ void add_row_source_flags(CLI::App& command, RowSourceFlags& flags, const char* 
   input->excludes(query);
   command.add_option("--format", flags.format, "input format when the extension does not tell")
       ->check(CLI::IsMember({"csv", "json", "parquet"}));
+  command.add_option("--date-format", flags.date_format,
+                     "CSV input: how dates are written, as a strftime format such as %d/%m/%Y (default: YYYY-MM-DD)");
+  command.add_option("--timestamp-format", flags.timestamp_format,
+                     "CSV input: how timestamps are written, as a strftime format (default: ISO 8601)");
   command.add_option("--app-id", flags.app_id, fmt::format("application id for idempotent {}s", verb));
   command.add_option("--app-version", flags.app_version,
                      fmt::format("application version; {}s at or below the recorded one are skipped", verb));
@@ -107,6 +111,8 @@ Result<engine::Source> source_from_flags(const RowSourceFlags& flags, const char
   if (!flags.query.empty()) source.query = flags.query;
   if (!flags.input.empty()) source.input_glob = flags.input;
   source.format = flags.format;
+  source.date_format = flags.date_format;
+  source.timestamp_format = flags.timestamp_format;
   return source;
 }
 

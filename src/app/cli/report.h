@@ -23,6 +23,8 @@ struct RowSourceFlags {
   std::string input;
   std::string query;
   std::string format;
+  std::string date_format;       // CSV: strftime format of DATE values
+  std::string timestamp_format;  // CSV: strftime format of TIMESTAMP values
   std::string app_id;
   std::optional<int64_t> app_version;
 };

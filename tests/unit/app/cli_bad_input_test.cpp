@@ -61,7 +61,7 @@ TEST_F(CliBadInput, MalformedCsvRowNamesFileLineColumnAndValue) {
              "8,1.00,new,2025-11-01\n"
              "abc,2.00,new,2025-11-01\n");
   auto result = expect_failure({"table", "write", "orders", "--input", "in/bad.csv"}, 2,
-                               {"in/bad.csv", "Line: 3", "\"order_id\"", "abc", "BIGINT"});
+                               {"in/bad.csv line 3, column 'order_id'", "\"order_id\"", "abc", "BIGINT"});
   EXPECT_FALSE(contains(result.err, "LINE 1:")) << "internal SQL excerpt leaked: " << result.err;
   expect_orders_unchanged();
 }

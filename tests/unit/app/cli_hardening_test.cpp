@@ -238,5 +238,61 @@ TEST_F(CliHardening, AWrongCheckpointFallsBackToTheCommits) {
   EXPECT_EQ(query_csv("t", "SELECT count(*) AS n FROM o"), "n\n6\n");
 }
 
+// CSV is read against the table's schema, not by sniffing: each bad input names file, line and column.
+TEST_F(CliHardening, CsvAndJsonInputProblemsNameTheFileLineAndColumn) {
+  ASSERT_EQ(silt({"table", "create", "t", "--schema", "id BIGINT, amount DECIMAL(12,2), name VARCHAR, d DATE"}).exit_code, 0);
+  struct Case {
+    std::string file, content, message;
+  };
+  std::vector<Case> cases = {
+      {"few.csv", "id,amount,name,d\n1,2.50,x,2025-01-01\n2,3\n", "few.csv line 3, column 'name': Expected Number of Columns: 4 Found: 2: 2,3"},
+      {"many.csv", "id,amount,name,d\n1,2.50,x,2025-01-01,9\n", "many.csv line 2, column"},
+      {"quote.csv", "id,amount,name,d\n1,1.00,\"unterminated,2025-01-01\n2,1.00,b,2025-01-02\n",
+       "quote.csv line 2, column 'name': Value with unterminated quote found."},
+      {"slash.csv", "id,amount,name,d\n1,1.00,x,01/02/2025\n",
+       "slash.csv line 2, column 'd': Error when converting column \"d\". Could not convert string \"01/02/2025\" to 'DATE'"},
+      {"utf.csv", "id,amount,name,d\n1,1.00,\xff\xfe,2025-01-01\n", "utf.csv line 2, column 'name': Invalid unicode"},
+      {"round.csv", "id,amount,name,d\n1,1.005,x,2025-01-01\n",
+       "column 'amount': 1 value cannot be stored in DECIMAL(12,2) exactly (for example 1.005"},
+      {"round.json", "{\"id\": 1, \"amount\": 1.005, \"name\": \"x\", \"d\": \"2025-01-01\"}\n",
+       "column 'amount': 1 value cannot be stored in DECIMAL(12,2) exactly"},
+  };
+  for (const auto& test : cases) {
+    write_file("in/" + test.file, test.content);
+    CommandResult result = silt({"table", "write", "t", "--input", "in/" + test.file});
+    EXPECT_EQ(result.exit_code, 2) << test.file << ": " << result.err;
+    EXPECT_NE(result.err.find(test.message), std::string::npos) << test.file << ": " << result.err;
+    EXPECT_EQ(result.err.find("Possible fixes"), std::string::npos) << result.err;
+  }
+  EXPECT_EQ(info("t")["version"], 0);
+  EXPECT_TRUE(parquet_files_on_disk("t").empty());
+
+  // A DOUBLE query rounding a value is refused too; rounding it in the query is the way to store it.
+  CommandResult rounded = silt({"table", "write", "t", "--query", "SELECT 1 AS id, 1.005::DOUBLE AS amount"});
+  EXPECT_EQ(rounded.exit_code, 2);
+  EXPECT_NE(rounded.err.find("cannot be stored in DECIMAL(12,2) exactly"), std::string::npos) << rounded.err;
+  EXPECT_EQ(silt({"table", "write", "t", "--query", "SELECT 1 AS id, round(1.005::DOUBLE, 2) AS amount"}).exit_code, 0);
+  // A wider decimal whose values fit exactly is fine.
+  EXPECT_EQ(silt({"table", "write", "t", "--query", "SELECT 2 AS id, 1.500::DECIMAL(12,3) AS amount"}).exit_code, 0);
+  // Another date format, said explicitly.
+  write_file("in/eu.csv", "id,amount,name,d\n3,1.00,x,01/02/2025\n");
+  CommandResult eu = silt({"table", "write", "t", "--input", "in/eu.csv", "--date-format", "%d/%m/%Y"});
+  EXPECT_EQ(eu.exit_code, 0) << eu.err;
+  EXPECT_EQ(query_csv("t", "SELECT d FROM o WHERE id = 3"), "d\n2025-02-01\n");
+  // Empty files hold no rows; files of different layouts are refused.
+  write_file("in/empty/a.csv", "");
+  write_file("in/empty/b.json", "");
+  CommandResult empty_csv = silt({"table", "write", "t", "--input", "in/empty/a.csv"});
+  EXPECT_EQ(empty_csv.exit_code, 0) << empty_csv.err;
+  EXPECT_NE(empty_csv.out.find("the input has no rows; nothing committed"), std::string::npos) << empty_csv.out;
+  CommandResult empty_json = silt({"table", "write", "t", "--input", "in/empty/b.json"});
+  EXPECT_EQ(empty_json.exit_code, 0) << empty_json.err;
+  write_file("in/layout/1.csv", "id,name\n1,a\n");
+  write_file("in/layout/2.csv", "name,id\nb,2\n");
+  CommandResult layouts = silt({"table", "write", "t", "--input", "in/layout/*.csv"});
+  EXPECT_EQ(layouts.exit_code, 2);
+  EXPECT_NE(layouts.err.find("has the header 'name,id' but"), std::string::npos) << layouts.err;
+}
+
 }  // namespace
 }  // namespace silt::testing
