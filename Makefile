@@ -37,7 +37,7 @@ test-untraced: build
 	  echo "note: the Delta golden-table suite was skipped: no $(GOLDEN_DIR)/EXPECTED.json; set SILT_GOLDEN_DIR" \
 	       "to a copy of Delta Lake's golden tables (delta-io/delta connectors/golden-tables, with EXPECTED.json)"; fi
 
-# Unit, conformance and reliability tests under AddressSanitizer and UBSan, in their own build
+# Unit, conformance, reliability and fuzz tests under AddressSanitizer and UBSan, in their own build
 # directory. Every process (the silt binary run by the tests too) logs its reports under
 # $(ASAN_DIR)/sanitizer-reports; any report fails the target.
 test-asan: bootstrap
@@ -48,7 +48,7 @@ test-asan: bootstrap
 	@cd $(ASAN_DIR) && \
 	  ASAN_OPTIONS=log_path=$(CURDIR)/$(ASAN_DIR)/sanitizer-reports/asan:detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=log_path=$(CURDIR)/$(ASAN_DIR)/sanitizer-reports/ubsan:print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 1800 -L 'unit|conformance|reliability'
+	  ctest --output-on-failure -j $(JOBS) --timeout 1800 -L 'unit|conformance|reliability|fuzz'
 	@if [ -n "$$(ls -A $(ASAN_DIR)/sanitizer-reports)" ]; then \
 	  echo "test-asan: sanitizer reports in $(ASAN_DIR)/sanitizer-reports:"; \
 	  head -n 40 $(ASAN_DIR)/sanitizer-reports/*; exit 1; \

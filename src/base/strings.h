@@ -26,6 +26,9 @@ std::string uri_decode(std::string_view text);
 // SQL literal quoting: 'it''s' and "col""name".
 std::string sql_string(std::string_view text);
 std::string sql_identifier(std::string_view name);
+// Damerau-Levenshtein distance (insertions, deletions, substitutions, adjacent transpositions), for
+// "did you mean" suggestions.
+int edit_distance(const std::string& a, const std::string& b);
 
 // Parses a whole decimal integer; nullopt on any stray character or overflow.
 std::optional<int64_t> parse_int64(std::string_view text);

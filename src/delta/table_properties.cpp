@@ -97,21 +97,6 @@ const char* refused_prefix(const std::string& key) {
   return nullptr;
 }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 }  // namespace
 
 Status validate_table_properties(const std::map<std::string, std::string>& properties) {
@@ -126,7 +111,7 @@ Status validate_table_properties(const std::map<std::string, std::string>& prope
     size_t best = 1000;
     for (const auto& candidate : rules()) {
       if (key == candidate.key) rule = &candidate;
-      size_t distance = edit_distance(key, candidate.key);
+      size_t distance = static_cast<size_t>(edit_distance(to_lower(key), to_lower(candidate.key)));
       if (distance < best) {
         best = distance;
         closest = &candidate;

@@ -19,7 +19,4 @@ namespace silt::pipeline {
 Result<ProjectConfig> load_project(const std::string& project_dir, const std::string& environment,
                                    std::vector<Diagnostic>* diagnostics);
 
-// Edit distance (optimal string alignment: a swap of neighbours counts 1), for "did you mean" hints.
-int edit_distance(const std::string& a, const std::string& b);
-
 }  // namespace silt::pipeline

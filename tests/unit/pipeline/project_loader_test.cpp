@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
 #include "pipeline/project/project_loader.h"
 #include "support/temp_dir.h"
 
