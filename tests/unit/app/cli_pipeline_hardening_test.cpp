@@ -253,5 +253,33 @@ TEST_F(AppendOverTable, OneRunAtATimeAndADeadHoldersLockIsTakenOver) {
   std::filesystem::remove(path("p/lake/_silt/locks/project.json"));
 }
 
+TEST_F(CliPipelineHardening, VariablesAndPathsNeverBecomeStatements) {
+  std::string marker = path("injected.csv");
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\nvars:\n  x: \"'); COPY (SELECT 1) TO '" + marker + "'; --\"\n");
+  write_file("p/models/main/m.sql", "SELECT getvariable('x') AS v\n");
+  CommandResult run = silt({"run", "--project", "p", "--date", "2025-11-01"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(silt_out({"sql", "--project", "p", "--format", "csv", "SELECT v FROM main.m"}),
+            "v\n'); COPY (SELECT 1) TO '" + marker + "'; --\n");
+  // A table path with a quote and a semicolon is a path, nothing more.
+  std::string odd = "it's; COPY (SELECT 1) TO 'x.csv'";
+  ASSERT_EQ(silt({"table", "write", odd, "--query", "SELECT 1 AS a", "--partition-by", "a"}).exit_code, 2);
+  CommandResult written = silt({"table", "write", odd, "--query", "SELECT 1 AS a, 'k' AS b", "--partition-by", "b"});
+  EXPECT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(silt_out({"sql", "--format", "csv", "--table", "t=" + odd, "SELECT a, b FROM t"}), "a,b\n1,k\n");
+  EXPECT_FALSE(exists("x.csv"));
+}
+
+TEST_F(CliPipelineHardening, DeletingFromATableWithACorruptDataFileExitsOne) {
+  ASSERT_EQ(silt({"table", "write", "t", "--query", "SELECT range AS id FROM range(10)"}).exit_code, 0);
+  auto files = silt_json({"table", "files", "t", "--json"});
+  ASSERT_EQ(files.size(), 1u);
+  write_file("t/" + files[0]["path"].get<std::string>(), "not parquet at all");
+  CommandResult result = silt({"table", "delete", "t", "--where", "id = 3"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("cannot read the data files of"), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace silt::testing
