@@ -135,7 +135,7 @@ class FaultInjectionTest : public ::testing::Test {
     create.schema_sql = "id BIGINT NOT NULL, value VARCHAR";
     EXPECT_TRUE(ops.create(root, create).has_value());
     for (int64_t i = 0; i < appends; ++i) {
-      auto report = ops.write(root, engine::Source{rows_query(i * 10, 10), std::nullopt, ""}, {});
+      auto report = ops.write(root, engine::Source{rows_query(i * 10, 10), std::nullopt, "", "", ""}, {});
       EXPECT_TRUE(report.has_value()) << report.error().message();
     }
     return root;
@@ -225,7 +225,7 @@ TEST_F(FaultInjectionTest, AppendIsAllOrNothing) {
   fault_case.before = {3, make_rows(0, 30)};
   fault_case.after = {4, make_rows(0, 35)};
   fault_case.run = [](engine::TableOps& ops, const std::string& root) {
-    return ops.write(root, engine::Source{rows_query(30, 5), std::nullopt, ""}, {});
+    return ops.write(root, engine::Source{rows_query(30, 5), std::nullopt, "", "", ""}, {});
   };
   fault_case.min_mutating_calls = 1;  // the commit
   run_case(fault_case);
@@ -240,7 +240,7 @@ TEST_F(FaultInjectionTest, OverwriteIsAllOrNothing) {
   fault_case.run = [](engine::TableOps& ops, const std::string& root) {
     engine::WriteOptions options;
     options.mode = engine::WriteMode::kOverwrite;
-    return ops.write(root, engine::Source{rows_query(200, 7), std::nullopt, ""}, options);
+    return ops.write(root, engine::Source{rows_query(200, 7), std::nullopt, "", "", ""}, options);
   };
   fault_case.min_mutating_calls = 1;
   run_case(fault_case);
@@ -269,7 +269,7 @@ TEST_F(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
   fault_case.before = {9, make_rows(0, 90)};
   fault_case.after = {10, make_rows(0, 95)};
   fault_case.run = [](engine::TableOps& ops, const std::string& root) {
-    return ops.write(root, engine::Source{rows_query(90, 5), std::nullopt, ""}, {});
+    return ops.write(root, engine::Source{rows_query(90, 5), std::nullopt, "", "", ""}, {});
   };
   fault_case.min_mutating_calls = 3;  // the commit, the checkpoint, _last_checkpoint
   fault_case.writes_checkpoint = true;

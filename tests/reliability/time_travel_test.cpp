@@ -191,7 +191,7 @@ TEST(TimeTravelTest, EveryVersionOfMixedCommitsReadsBackExactly) {
     switch (step.kind) {
       case StepKind::kAppend: {
         auto rows = fresh_rows(step.count, step.parts, version);
-        report = ops.write(root, engine::Source{values_query(rows), std::nullopt, ""}, {});
+        report = ops.write(root, engine::Source{values_query(rows), std::nullopt, "", "", ""}, {});
         for (const auto& row : rows) model[row.id] = row;
         break;
       }
@@ -199,7 +199,7 @@ TEST(TimeTravelTest, EveryVersionOfMixedCommitsReadsBackExactly) {
         auto rows = fresh_rows(step.count, step.parts, version);
         engine::WriteOptions options;
         options.mode = engine::WriteMode::kOverwrite;
-        report = ops.write(root, engine::Source{values_query(rows), std::nullopt, ""}, options);
+        report = ops.write(root, engine::Source{values_query(rows), std::nullopt, "", "", ""}, options);
         model.clear();
         for (const auto& row : rows) model[row.id] = row;
         break;
@@ -209,7 +209,7 @@ TEST(TimeTravelTest, EveryVersionOfMixedCommitsReadsBackExactly) {
         engine::WriteOptions options;
         options.mode = engine::WriteMode::kOverwrite;
         options.replace_where = in_list_sql(step.parts);
-        report = ops.write(root, engine::Source{values_query(rows), std::nullopt, ""}, options);
+        report = ops.write(root, engine::Source{values_query(rows), std::nullopt, "", "", ""}, options);
         std::erase_if(model, [&](const auto& entry) {
           return std::find(step.parts.begin(), step.parts.end(), entry.second.part) != step.parts.end();
         });
@@ -291,7 +291,7 @@ TEST(TimeTravelTest, TimestampsSelectTheLatestVersionCommittedAtOrBefore) {
   constexpr int64_t kVersions = 6;
   for (int64_t version = 1; version < kVersions; ++version) {
     SILT_ASSERT_OK_AND_ASSIGN(
-        auto report, ops.write(root, engine::Source{fmt::format("SELECT CAST({} AS BIGINT) AS id", version), std::nullopt, ""}, {}));
+        auto report, ops.write(root, engine::Source{fmt::format("SELECT CAST({} AS BIGINT) AS id", version), std::nullopt, "", "", ""}, {}));
     ASSERT_EQ(report.version, version);
   }
   // Commit times one minute apart, as if the table had been written over an hour.

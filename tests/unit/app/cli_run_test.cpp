@@ -163,7 +163,9 @@ TEST_F(SiltRun, ConcurrentRunsIngestEachFileOnce) {
     }
     for (auto& thread : threads) thread.join();
     for (const auto& result : results) {
-      if (result.exit_code != 0) EXPECT_NE(result.err.find("conflict"), std::string::npos) << result.err;
+      if (result.exit_code != 0) {
+        EXPECT_NE(result.err.find("conflict"), std::string::npos) << result.err;
+      }
     }
     EXPECT_EQ(sql("SELECT count(*) AS n FROM bronze.orders"), "n\n" + std::to_string(3 + round) + "\n");
   }
