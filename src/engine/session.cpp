@@ -231,14 +231,13 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
   }
 
   // Files written before a column was added lack it: find which top-level columns those files
-  // really hold. When the replayed log shows no schema change (a checkpoint hides the history, and
-  // some writers leave all-NULL columns out), only files whose statistics do not name every column
-  // can be such files.
+  // really hold. A log replayed from version 0 shows every schema change; after a checkpoint, which
+  // hides the history, only files whose statistics do not name every column can be such files.
   std::map<std::string, std::set<std::string>> file_columns;
   std::vector<size_t> suspects;
   if (snapshot.schema_changed()) {
     suspects = indices;
-  } else {
+  } else if (snapshot.checkpoint_version()) {
     std::set<size_t> wanted(indices.begin(), indices.end());
     for (size_t index : delta::files_maybe_lacking_columns(snapshot, schema)) {
       if (wanted.count(index)) suspects.push_back(index);
