@@ -2,6 +2,7 @@
 #include "engine/input_reader.h"
 
 #include <map>
+#include <regex>
 #include <vector>
 
 #include <fmt/format.h>
@@ -142,6 +143,7 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
         columns += sql_string(*row[0]) + ": " + sql_string(type);
       }
       if (!columns.empty()) reader = "read_json(" + list + ", columns = {" + columns + "}";
+      out.json = true;
     }
     out.sql = "SELECT * FROM " + reader + ")";
     return out;
@@ -274,6 +276,18 @@ Status InputReader::check_rejects(const InputRead& read) {
                                 row[2].value_or("?"), what, line,
                                 bad > 1 ? fmt::format(" ({} bad lines in all; nothing was written)", bad)
                                         : std::string(" (nothing was written)")));
+}
+
+Error InputReader::explain_failure(const InputRead& read, Error error) const {
+  if (!read.json) return error;
+  // DuckDB's JSON reader: 'JSON transform error in file "<path>", in line <n>: <reason>\n<hint>'.
+  static const std::regex kTransform(R"re(JSON transform error in file "([^"]*)", in line ([0-9]+): ([^\n]*))re");
+  std::smatch match;
+  const std::string& message = error.message();
+  if (!std::regex_search(message, match, kTransform)) return error;
+  return Error(ErrorCode::kInvalidArgument,
+               fmt::format("{} line {}: {} (values are read as the table's column types; nothing was written)",
+                           match[1].str(), match[2].str(), match[3].str()));
 }
 
 }  // namespace silt::engine

@@ -22,6 +22,7 @@ struct InputRead {
   std::string sql;            // a SELECT giving the input's rows
   std::string rejects_table;  // CSV read against a schema: the table DuckDB stores bad lines in
   std::string rejects_scan;
+  bool json = false;          // JSON files read against a schema
 };
 
 class InputReader {
@@ -33,6 +34,9 @@ class InputReader {
   // After the rows were consumed: InvalidArgument naming the first bad line ("orders.csv line 3,
   // column 'amount': ...: <the line>") and how many there were; ok when none. Drops the tables.
   Status check_rejects(const InputRead& read);
+  // A failure while the rows were consumed, told as a bad input line when the reader reported one
+  // ("orders.json line 2: Failed to cast value to numerical: \"x\" (...)"), else as it is.
+  Error explain_failure(const InputRead& read, Error error) const;
 
  private:
   Result<InputRead> read_csv_with_schema(const std::string& glob, const std::string& format,

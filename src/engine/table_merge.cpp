@@ -265,7 +265,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
                                     missing.size() == 1 ? "" : "s", join(missing, ", ")));
     }
   }
-  SILT_TRY_ASSIGN(auto conformed, conform_source(connection, source_select, schema));
+  SILT_TRY_ASSIGN(auto conformed, conform_source(connection, source_select, schema, &fs_));
 
   // Read the source once.
   TempTables temp_tables(connection);
@@ -281,6 +281,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       }
     }
     (void)reader.check_rejects(input);
+    if (input.json) return reader.explain_failure(input, staged_source.error());
     return staged_source.error().with_context("reading the merge input");
   }
   SILT_TRY(reader.check_rejects(input));

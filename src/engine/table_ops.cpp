@@ -81,21 +81,6 @@ std::optional<json> stat_value(const std::string& text, const delta::DataType& t
 
 std::string operation_predicate_json(const std::string& predicate) { return json(predicate).dump(); }
 
-// Delta column names are case-insensitive: an input with `a` and `A` would have one of them lost.
-Status check_names_distinct(const std::vector<std::string>& names) {
-  std::map<std::string, std::string> seen;  // lower -> first spelling
-  for (const auto& name : names) {
-    auto [it, inserted] = seen.emplace(to_lower(name), name);
-    if (!inserted) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("the input has columns '{}' and '{}', whose names differ only by case; Delta "
-                                    "column names are case-insensitive: rename one of them",
-                                    it->second, name));
-    }
-  }
-  return Status();
-}
-
 // WriteOptions::unique_key over the rows of `select_sql`.
 Status check_unique_key(duckdb::Connection& connection, const std::string& select_sql,
                         const std::vector<std::string>& keys, const delta::Schema& schema) {
@@ -361,116 +346,6 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
   return report;
 }
 
-Result<std::string> conform_source(duckdb::Connection& connection, const std::string& source,
-                                   const delta::Schema& schema) {
-  SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE " +
-                                                           source + ")"));
-  std::vector<std::string> names;
-  for (const auto& row : described.rows) names.push_back(row[0].value_or(""));
-  SILT_TRY(check_names_distinct(names));
-  std::map<std::string, std::pair<std::string, std::string>> source_columns;  // lower -> (name, type)
-  for (const auto& row : described.rows) {
-    source_columns[to_lower(row[0].value_or(""))] = {row[0].value_or(""), row[1].value_or("")};
-  }
-  for (const auto& [lower, entry] : source_columns) {
-    if (!schema.find(entry.first)) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("column '{}' ({}) of the input is not in the table schema (table columns: {}); "
-                                    "schema mode 'merge' adds new columns",
-                                    entry.first, entry.second, join(schema.field_names(), ", ")));
-    }
-  }
-  struct ExactCheck {
-    std::string column, target, inexact, expression;
-  };
-  std::vector<ExactCheck> exact_checks;  // values that must survive the cast unchanged
-  std::string select;
-  for (const auto& field : schema.fields) {
-    if (!select.empty()) select += ", ";
-    SILT_TRY_ASSIGN(auto target, to_duckdb_type(field.type));
-    auto it = source_columns.find(to_lower(field.name));
-    if (it == source_columns.end()) {
-      if (!field.nullable) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("the input has no column '{}', which is NOT NULL in the table", field.name));
-      }
-      select += "CAST(NULL AS " + target + ") AS " + sql_identifier(field.name);
-      continue;
-    }
-    const std::string& source_type = it->second.second;
-    auto parsed = from_duckdb_type(source_type);
-    bool compatible = false;
-    if (parsed) {
-      const delta::DataType& from = *parsed;
-      const delta::DataType& to = field.type;
-      auto rank = [](const delta::DataType& t) {
-        if (t.is_primitive("byte")) return 1;
-        if (t.is_primitive("short")) return 2;
-        if (t.is_primitive("integer")) return 3;
-        if (t.is_primitive("long")) return 4;
-        return 0;
-      };
-      if (from == to) compatible = true;
-      else if (rank(from) && rank(to) && rank(from) <= rank(to)) compatible = true;
-      else if (from.is_primitive("float") && to.is_primitive("double")) compatible = true;
-      else if (rank(from) && (to.is_primitive("double") || to.kind == delta::DataType::Kind::kDecimal)) compatible = true;
-      else if (from.kind == delta::DataType::Kind::kDecimal && to.kind == delta::DataType::Kind::kDecimal &&
-               to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale)
-        compatible = true;
-      else if (from.kind == delta::DataType::Kind::kDecimal && to.is_primitive("double")) compatible = true;
-      // Into a decimal from a wider decimal or a floating point number (arithmetic on decimals yields
-      // DOUBLE in SQL): allowed when every value is stored exactly; a value the column would round,
-      // or that is too large for it, is refused below (round it in a query to store it rounded).
-      else if ((from.is_primitive("double") || from.is_primitive("float") ||
-                from.kind == delta::DataType::Kind::kDecimal) &&
-               to.kind == delta::DataType::Kind::kDecimal) {
-        compatible = true;
-        std::string column = sql_identifier(it->second.first);
-        exact_checks.push_back({field.name, target,
-                                fmt::format("{0} IS NOT NULL AND (TRY_CAST({0} AS {1}) IS NULL OR "
-                                            "CAST(TRY_CAST({0} AS {1}) AS {2}) <> {0})",
-                                            column, target, source_type),
-                                column});
-      }
-      else if (from.is_primitive("date") && to.is_primitive("timestamp")) compatible = true;
-      // No string -> number/date conversion here: CSV and JSON input are parsed as the table's types by
-      // their readers (source_sql), so a string column comes from a query or a Parquet file, and
-      // silently parsing it would fail late, deep inside the COPY, without naming the types.
-      else if (from.kind == delta::DataType::Kind::kStruct || from.kind == delta::DataType::Kind::kArray ||
-                 from.kind == delta::DataType::Kind::kMap) {
-        compatible = from.kind == to.kind;  // nested: DuckDB's cast checks the members
-      }
-    }
-    if (!compatible) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("column '{}' has type {} in the input but {} in the table; cast it in the query "
-                                    "or fix the input",
-                                    field.name, source_type, target));
-    }
-    select += "CAST(" + sql_identifier(it->second.first) + " AS " + target + ") AS " + sql_identifier(field.name);
-  }
-  if (!exact_checks.empty()) {
-    std::string counts;
-    for (const auto& check : exact_checks) {
-      counts += (counts.empty() ? "" : ", ") +
-                fmt::format("CAST(count(*) FILTER (WHERE {0}) AS VARCHAR), CAST(any_value({1}) FILTER (WHERE {0}) AS VARCHAR)",
-                            check.inexact, check.expression);
-    }
-    SILT_TRY_ASSIGN(auto found, connection.query_varchar("SELECT " + counts + " FROM (" + source + ") AS silt_source"));
-    for (size_t i = 0; !found.rows.empty() && i < exact_checks.size(); ++i) {
-      int64_t count = parse_int64(found.rows[0][2 * i].value_or("0")).value_or(0);
-      if (count == 0) continue;
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("column '{}': {} value{} cannot be stored in {} exactly (for example {}): it "
-                                    "would be rounded or is too large; round it in the query (round(x, scale)) to "
-                                    "store it rounded, or widen the column",
-                                    exact_checks[i].column, count, count == 1 ? "" : "s", exact_checks[i].target,
-                                    found.rows[0][2 * i + 1].value_or("?")));
-    }
-  }
-  return "SELECT " + select + " FROM (" + source + ") AS silt_source";
-}
-
 Result<delta::Schema> TableOps::input_schema(const std::string& relation) {
   SILT_TRY_ASSIGN(auto described, session_.connection().query_varchar(
                                       "SELECT column_name, column_type, \"null\" FROM (DESCRIBE " + relation + ")"));
@@ -730,7 +605,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     }
   }
 
-  SILT_TRY_ASSIGN(auto conformed, conform_source(session_.connection(), source_select, schema));
+  SILT_TRY_ASSIGN(auto conformed, conform_source(session_.connection(), source_select, schema, &fs_));
   if (options.replace_where) {
     // Every written row must fall inside the replaced partitions, or data would escape the overwrite.
     SILT_TRY_ASSIGN(auto outside, session_.connection().query_value("SELECT count(*) FROM (" + conformed +
@@ -746,6 +621,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   auto staged = stage(root, conformed, schema, partition_columns, options.target_file_bytes);
   if (!staged) {
     (void)reader.check_rejects(input);
+    if (input.json) return reader.explain_failure(input, std::move(staged).error());
     return std::move(staged).error().with_context("writing data files to " + root);
   }
   Status rejected = reader.check_rejects(input);

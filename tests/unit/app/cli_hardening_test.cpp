@@ -256,6 +256,8 @@ TEST_F(CliHardening, CsvAndJsonInputProblemsNameTheFileLineAndColumn) {
        "column 'amount': 1 value cannot be stored in DECIMAL(12,2) exactly (for example 1.005"},
       {"round.json", "{\"id\": 1, \"amount\": 1.005, \"name\": \"x\", \"d\": \"2025-01-01\"}\n",
        "column 'amount': 1 value cannot be stored in DECIMAL(12,2) exactly"},
+      {"text.json", "{\"id\": 1, \"name\": \"x\"}\n{\"id\": \"two\", \"name\": \"y\"}\n",
+       "text.json line 2: Failed to cast value to numerical: \"two\" (values are read as the table's column types"},
   };
   for (const auto& test : cases) {
     write_file("in/" + test.file, test.content);
@@ -263,6 +265,7 @@ TEST_F(CliHardening, CsvAndJsonInputProblemsNameTheFileLineAndColumn) {
     EXPECT_EQ(result.exit_code, 2) << test.file << ": " << result.err;
     EXPECT_NE(result.err.find(test.message), std::string::npos) << test.file << ": " << result.err;
     EXPECT_EQ(result.err.find("Possible fixes"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("Try setting"), std::string::npos) << result.err;
   }
   EXPECT_EQ(info("t")["version"], 0);
   EXPECT_TRUE(parquet_files_on_disk("t").empty());

@@ -281,5 +281,24 @@ TEST_F(CliPipelineHardening, DeletingFromATableWithACorruptDataFileExitsOne) {
   EXPECT_NE(result.err.find("cannot read the data files of"), std::string::npos) << result.err;
 }
 
+// A source file whose value does not parse as the table's column: the run names the value, the file
+// and the line (a quoted field spanning lines before it included), and commits nothing.
+TEST_F(CliPipelineHardening, ABadSourceValueNamesItsFileAndLine) {
+  write_file("p/silt.yaml",
+             "name: shop\nstorage: ./lake\nsources:\n  - {name: orders, format: csv, path: landing/*.csv}\n");
+  write_file("p/models/bronze/orders.sql", "/* silt:\nmaterialized: append\n*/\nSELECT * FROM source.orders\n");
+  write_file("p/landing/a.csv", "id,note,amount\n1,plain,2.5\n2,plain,3\n");
+  ASSERT_EQ(silt({"run", "--project", "p", "--date", "2025-11-01"}).exit_code, 0);
+  write_file("p/landing/b.csv", "id,note,amount\n3,\"two\nlines\",4\n4,plain,n/a\n5,plain,\n");
+  CommandResult bad = silt({"run", "--project", "p", "--date", "2025-11-02"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("column 'amount' is VARCHAR in the input but DOUBLE in the table, and 1 input value cannot "
+                         "be read as DOUBLE, for example 'n/a' (in " + path("p/landing/b.csv") + ", line 4)"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("TRY_CAST(\"amount\" AS DOUBLE)"), std::string::npos) << bad.err;
+  EXPECT_EQ(query_csv("p/lake/bronze/orders", "SELECT count(*) AS n FROM o"), "n\n2\n");
+}
+
 }  // namespace
 }  // namespace silt::testing
