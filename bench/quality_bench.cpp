@@ -118,7 +118,7 @@ void run_quality_benchmarks(Bench& bench) {
   }
   auto& connection = (*session)->connection();
   progress(fmt::format("7: generating {} rows and a {}-row dimension", rows, kCustomers));
-  Status generated = connection.execute(
+  Status generated = connection.execute_script(
       fmt::format("CREATE OR REPLACE TEMP TABLE {} AS {}; CREATE OR REPLACE TEMP TABLE {} AS SELECT range + 1 AS "
                   "customer_id, 'customer ' || range AS name FROM range({})",
                   kTable, rows_sql(rows), kDimension, kCustomers));
@@ -158,7 +158,7 @@ void run_quality_benchmarks(Bench& bench) {
   }, nullptr, nullptr};
   progress(fmt::format("7a: {} checks on {} rows, {} repetitions", checks.size(), rows, repetitions));
   auto samples = measure_paired(repetitions, subject, baseline);
-  (void)connection.execute(fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}", kTable, kDimension));
+  (void)connection.execute_script(fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {}", kTable, kDimension));
   if (!samples) {
     bench.report().add_failure("7a", "quality checks", samples.status());
     return;

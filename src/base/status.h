@@ -2,40 +2,74 @@
 // Nothing here throws; callers branch on Error::code(), never on message text.
 #pragma once
 
-#include <cassert>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace silt {
 
+// What went wrong, by kind; callers decide from the code, never from the message.
 enum class ErrorCode {
-  kInvalidArgument,
+  kOk,               // Status::code() of a success; never the code of an Error
+  kInvalidArgument,  // bad input: data, SQL, a predicate, an option; fix the input
   kNotFound,
   kAlreadyExists,
-  kConflict,
-  kCorruption,
-  kIo,
+  kConflict,         // a concurrent writer won; retrying may succeed
+  kCorruption,       // a table log or data file is damaged
+  kIo,               // storage failed (disk, network); retrying may succeed
   kTimeout,
-  kUnsupported,
+  kUnsupported,      // a feature silt does not implement
   kConfig,
   kQualityFailed,
-  kInternal,
+  kOutOfMemory,      // the engine's memory limit was reached
+  kCancelled,        // interrupted on request
+  kInternal,         // a bug
 };
 
 const char* error_code_name(ErrorCode code);
 
+// Whether the same operation, retried unchanged, may succeed (a conflict, an I/O failure, a
+// timeout); a scheduler or consumer retries these and gives up on the others.
+bool is_retryable(ErrorCode code);
+
 // An error: a code, a message, and context added on the way up ("reading commit 4 of t: ...").
 class Error {
  public:
-  Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Error(ErrorCode code, std::string message)
+      : code_(code == ErrorCode::kOk ? ErrorCode::kInternal : code), message_(std::move(message)) {}
 
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // For an error in SQL text: the 1-based line of the statement it points at; 0 when none.
+  int sql_line() const { return sql_line_; }
+  Error& set_sql_line(int line) {
+    sql_line_ = line;
+    return *this;
+  }
+  // A stable name for a specific problem ("rows_outside_replace_where") with its facts, so that a
+  // caller can word it for its own users (a CLI flag, a model setting) without reading the message.
+  const std::string& reason() const { return reason_; }
+  const std::string& detail(const std::string& key) const {
+    static const std::string kNone;
+    for (const auto& [name, value] : details_) {
+      if (name == key) return value;
+    }
+    return kNone;
+  }
+  Error& set_reason(std::string reason, std::vector<std::pair<std::string, std::string>> details = {}) {
+    reason_ = std::move(reason);
+    details_ = std::move(details);
+    return *this;
+  }
 
   // Returns a copy whose message is "<context>: <message>".
-  Error with_context(const std::string& context) const& { return Error(code_, context + ": " + message_); }
+  Error with_context(const std::string& context) const& {
+    Error out = *this;
+    out.message_ = context + ": " + message_;
+    return out;
+  }
   Error with_context(const std::string& context) && {
     message_ = context + ": " + message_;
     return std::move(*this);
@@ -44,6 +78,9 @@ class Error {
  private:
   ErrorCode code_;
   std::string message_;
+  int sql_line_ = 0;
+  std::string reason_;
+  std::vector<std::pair<std::string, std::string>> details_;
 };
 
 // Status: ok, or an Error.
@@ -56,15 +93,10 @@ class [[nodiscard]] Status {
 
   bool ok() const { return !error_.has_value(); }
   explicit operator bool() const { return ok(); }
-  const Error& error() const& {
-    assert(error_);
-    return *error_;
-  }
-  Error&& error() && {
-    assert(error_);
-    return std::move(*error_);
-  }
-  ErrorCode code() const { return error_ ? error_->code() : ErrorCode::kInternal; }
+  // The error; on a success, an Internal error saying so (never undefined behaviour).
+  const Error& error() const& { return error_ ? *error_ : ok_error(); }
+  Error error() && { return error_ ? std::move(*error_) : ok_error(); }
+  ErrorCode code() const { return error_ ? error_->code() : ErrorCode::kOk; }
   std::string message() const { return error_ ? error_->message() : std::string(); }
 
   Status with_context(const std::string& context) const {
@@ -73,6 +105,10 @@ class [[nodiscard]] Status {
   }
 
  private:
+  template <typename T>
+  friend class Result;
+  static const Error& ok_error();
+
   std::optional<Error> error_;
 };
 
@@ -82,36 +118,24 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
   Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
-  Result(Status status) : data_(std::in_place_index<1>, std::move(status).error()) {}  // NOLINT: must not be ok
+  // From a failed Status; an ok one (a bug) becomes an Internal error rather than a missing value.
+  Result(Status status) : data_(std::in_place_index<1>, std::move(status).error()) {}  // NOLINT
 
   bool has_value() const { return data_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & {
-    assert(has_value());
-    return std::get<0>(data_);
-  }
-  const T& value() const& {
-    assert(has_value());
-    return std::get<0>(data_);
-  }
-  T&& value() && {
-    assert(has_value());
-    return std::get<0>(std::move(data_));
-  }
+  T& value() & { return std::get<0>(data_); }
+  const T& value() const& { return std::get<0>(data_); }
+  T&& value() && { return std::get<0>(std::move(data_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const& {
-    assert(!has_value());
-    return std::get<1>(data_);
-  }
-  Error&& error() && {
-    assert(!has_value());
-    return std::get<1>(std::move(data_));
-  }
+  // The error; on a value, an Internal error saying so. value() on an error throws
+  // std::bad_variant_access (silt's top-level handler reports it as an internal error).
+  const Error& error() const& { return has_value() ? Status::ok_error() : std::get<1>(data_); }
+  Error error() && { return has_value() ? Status::ok_error() : std::get<1>(std::move(data_)); }
 
   Status status() const { return has_value() ? Status() : Status(error()); }
   template <typename U>

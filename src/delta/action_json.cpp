@@ -267,6 +267,18 @@ std::string DeletionVector::unique_id() const {
   return id;
 }
 
+RemoveFile remove_for(const AddFile& file, int64_t deletion_timestamp, bool data_change) {
+  RemoveFile remove;
+  remove.path = file.path;
+  remove.deletion_timestamp = deletion_timestamp;
+  remove.data_change = data_change;
+  remove.extended_file_metadata = true;
+  remove.partition_values = file.partition_values;
+  remove.size = file.size;
+  remove.stats = file.stats;
+  return remove;
+}
+
 std::optional<int64_t> AddFile::num_records() const {
   if (!stats) return std::nullopt;
   thread_local simdjson::dom::parser parser;  // reused: allocating one per call dominated table info

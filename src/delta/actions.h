@@ -105,6 +105,10 @@ Result<std::vector<Action>> parse_actions(std::string_view ndjson);
 // One action as a single JSON line (no trailing newline), in the form Spark writes.
 std::string action_to_json(const Action& action);
 
+// The remove action for a live file, with the extended file metadata Spark writes (partition
+// values, size, stats). `data_change` false marks a rewrite that changes no rows (compaction).
+RemoveFile remove_for(const AddFile& file, int64_t deletion_timestamp, bool data_change = true);
+
 // What _delta_log/_last_checkpoint says (a hint: the checkpoint itself is the truth).
 struct LastCheckpoint {
   int64_t version = -1;

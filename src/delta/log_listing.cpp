@@ -44,8 +44,11 @@ std::string last_checkpoint_path(const std::string& table_root) {
   return storage::join_path(log_dir(table_root), "_last_checkpoint");
 }
 
-Result<LogListing> list_log(storage::FileSystem& fs, const std::string& table_root) {
-  SILT_TRY_ASSIGN(auto files, fs.list(log_dir(table_root)));
+Result<LogListing> list_log(storage::FileSystem& fs, const std::string& table_root, int64_t from_version) {
+  // "<version:20>" sorts before every file of that version ("<version:20>.json", ".checkpoint...").
+  std::string start_after =
+      from_version > 0 ? storage::join_path(log_dir(table_root), fmt::format("{:020}", from_version)) : "";
+  SILT_TRY_ASSIGN(auto files, storage::list_after(fs, log_dir(table_root), start_after));
   LogListing listing;
   std::map<std::pair<int64_t, int64_t>, PartialCheckpoint> multipart;  // (version, parts)
   for (auto& file : files) {

@@ -30,6 +30,8 @@ std::string commit_file_path(const std::string& table_root, int64_t version);
 std::string checkpoint_file_path(const std::string& table_root, int64_t version);
 std::string last_checkpoint_path(const std::string& table_root);
 
-Result<LogListing> list_log(storage::FileSystem& fs, const std::string& table_root);
+// The log's commits and complete checkpoints; with `from_version` > 0, only those of that version
+// and later (the files before it are not even listed: a store lists from a key on).
+Result<LogListing> list_log(storage::FileSystem& fs, const std::string& table_root, int64_t from_version = 0);
 
 }  // namespace silt::delta

@@ -112,7 +112,25 @@ std::vector<CommitTimestamp> commit_timestamps(const LogListing& listing) {
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, ParquetIo& io,
                                                         const std::string& table_root, VersionSpec spec) {
+  // _last_checkpoint, when it describes a checkpoint, says where to list from and how many files
+  // that checkpoint must hold.
+  std::optional<LastCheckpoint> hint;
+  if (auto text = fs.read(last_checkpoint_path(table_root))) hint = parse_last_checkpoint(*text);
+  if (hint && hint->version > 0 && !spec.timestamp_ms && (!spec.version || *spec.version >= hint->version)) {
+    auto listing = list_log(fs, table_root, hint->version);
+    if (listing && listing->checkpoints.count(hint->version)) {
+      auto loaded = replay(fs, io, table_root, spec, *listing, hint, /*from_hint=*/true);
+      if (loaded) return loaded;
+    }
+  }
   SILT_TRY_ASSIGN(auto listing, list_log(fs, table_root));
+  return replay(fs, io, table_root, spec, listing, hint, /*from_hint=*/false);
+}
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::replay(storage::FileSystem& fs, ParquetIo& io,
+                                                          const std::string& table_root, VersionSpec spec,
+                                                          const LogListing& listing,
+                                                          const std::optional<LastCheckpoint>& hint, bool from_hint) {
   if (listing.empty()) {
     return make_error(ErrorCode::kNotFound,
                       fmt::format("'{}' is not a Delta table (no commits in {}/_delta_log)", table_root, table_root));
@@ -152,11 +170,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
     if (it->first <= target) candidates.push_back(&it->second);
   }
-  candidates.push_back(nullptr);  // replay from version 0
-
-  // _last_checkpoint, when it describes a checkpoint, tells how many files it must hold.
-  std::optional<LastCheckpoint> hint;
-  if (auto text = fs.read(last_checkpoint_path(table_root))) hint = parse_last_checkpoint(*text);
+  if (!from_hint) candidates.push_back(nullptr);  // replay from version 0
 
   Error last_error(ErrorCode::kNotFound, "");
   std::optional<Error> checkpoint_error;  // why the newest checkpoint could not be used, if it could not
@@ -221,6 +235,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::load(storage::FileSystem& fs, 
       }
     }
     if (!checkpoint_ok) {
+      if (from_hint) return last_error;  // the caller lists the whole log and tries again
       SILT_LOG_WARN("{}; reading {} from an older checkpoint or the commits instead", last_error.message(),
                     table_root);
       continue;

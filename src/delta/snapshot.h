@@ -34,6 +34,9 @@ class Snapshot {
  public:
   // Loads the table at `table_root`. Errors: NotFound (not a Delta table, or version out of range),
   // Corruption (gaps, malformed commits, missing protocol/metadata), Unsupported (protocol gate).
+  // When _last_checkpoint names a checkpoint at or before the wanted version, the log is listed
+  // from that version on only; anything unusable there (a missing or damaged checkpoint, a gap)
+  // falls back to listing the whole log.
   static Result<std::shared_ptr<const Snapshot>> load(storage::FileSystem& fs, ParquetIo& io,
                                                       const std::string& table_root, VersionSpec spec = {});
 
@@ -69,6 +72,12 @@ class Snapshot {
 
  private:
   Snapshot() = default;
+  // Replays `listing` (the whole log, or with `from_hint` the part from _last_checkpoint's version
+  // on, in which case only its checkpoints are candidates and nothing is logged).
+  static Result<std::shared_ptr<const Snapshot>> replay(storage::FileSystem& fs, ParquetIo& io,
+                                                        const std::string& table_root, VersionSpec spec,
+                                                        const LogListing& listing,
+                                                        const std::optional<LastCheckpoint>& hint, bool from_hint);
 
   std::string table_root_;
   int64_t version_ = -1;

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -25,18 +27,31 @@ bool is_integer_at_least(const std::string& value, int64_t minimum) {
 }
 
 // Spark's interval strings: "interval 30 days", "interval 1 week", "7 days".
-bool is_interval(const std::string& value) {
+// "interval 7 days" (the "interval" word optional; units second .. week, singular or plural) in
+// milliseconds; nullopt when not such an interval.
+std::optional<int64_t> interval_value_ms(const std::string& value) {
   auto words = split(to_lower(std::string(trim(value))), ' ');
   std::vector<std::string> parts;
   for (auto& word : words) {
     if (!word.empty()) parts.push_back(word);
   }
   if (!parts.empty() && parts[0] == "interval") parts.erase(parts.begin());
-  if (parts.size() != 2 || !is_integer_at_least(parts[0], 0)) return false;
+  if (parts.size() != 2 || !is_integer_at_least(parts[0], 0)) return std::nullopt;
   std::string unit = parts[1];
   if (unit.size() > 1 && unit.back() == 's') unit.pop_back();
-  return unit == "second" || unit == "minute" || unit == "hour" || unit == "day" || unit == "week";
+  int64_t unit_ms = 0;
+  if (unit == "second") unit_ms = 1000;
+  else if (unit == "minute") unit_ms = 60 * 1000;
+  else if (unit == "hour") unit_ms = 3600 * 1000;
+  else if (unit == "day") unit_ms = 24 * 3600 * 1000;
+  else if (unit == "week") unit_ms = 7LL * 24 * 3600 * 1000;
+  else return std::nullopt;
+  auto count = parse_int64(parts[0]);
+  if (!count || *count > INT64_MAX / unit_ms) return std::nullopt;
+  return *count * unit_ms;
 }
+
+bool is_interval(const std::string& value) { return interval_value_ms(value).has_value(); }
 
 struct Rule {
   const char* key;
@@ -140,6 +155,19 @@ Result<int64_t> checkpoint_interval(const std::map<std::string, std::string>& pr
   if (!parsed || *parsed < 1) {
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("table property delta.checkpointInterval='{}' is not a positive integer",
+                                  it->second));
+  }
+  return *parsed;
+}
+
+Result<int64_t> deleted_file_retention_ms(const std::map<std::string, std::string>& properties) {
+  auto it = properties.find("delta.deletedFileRetentionDuration");
+  if (it == properties.end()) return int64_t{7} * 24 * 3600 * 1000;
+  auto parsed = interval_value_ms(it->second);
+  if (!parsed) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("table property delta.deletedFileRetentionDuration='{}' is not an interval such as "
+                                  "'interval 7 days'",
                                   it->second));
   }
   return *parsed;

@@ -18,6 +18,10 @@ Status validate_table_properties(const std::map<std::string, std::string>& prope
 // delta.checkpointInterval of a table (default 10); refuses a value that is not a positive integer.
 Result<int64_t> checkpoint_interval(const std::map<std::string, std::string>& properties);
 
+// delta.deletedFileRetentionDuration in milliseconds (default 7 days): how long a removed file's
+// tombstone is kept in checkpoints (and so how long VACUUM must leave the file).
+Result<int64_t> deleted_file_retention_ms(const std::map<std::string, std::string>& properties);
+
 // delta.appendOnly: true when "true" (any case); an invalid value is refused rather than read as false.
 Result<bool> append_only(const std::map<std::string, std::string>& properties);
 

@@ -2,8 +2,6 @@
 // bounded retry with randomised back-off, and checkpoints on the configured interval.
 #include "delta/transaction.h"
 
-#include "delta/table_properties.h"
-
 #include <chrono>
 #include <random>
 #include <thread>
@@ -15,6 +13,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/strings.h"
+#include "delta/table_properties.h"
 #include "obs/logger.h"
 #include "obs/metrics.h"
 
@@ -151,7 +150,7 @@ Result<std::unique_ptr<Transaction>> Transaction::deserialize(storage::FileSyste
 
 Result<std::optional<int64_t>> Transaction::find_commit(storage::FileSystem& fs, const std::string& table_root,
                                                         int64_t after_version, const std::string& txn_id) {
-  SILT_TRY_ASSIGN(auto listing, list_log(fs, table_root));
+  SILT_TRY_ASSIGN(auto listing, list_log(fs, table_root, after_version + 1));
   int64_t latest = listing.latest_version();
   for (int64_t version = after_version + 1; version <= latest; ++version) {
     SILT_TRY_ASSIGN(auto actions, read_commit(fs, table_root, version));
@@ -241,8 +240,8 @@ Result<CommitResult> Transaction::commit(const CommitOptions& options) {
       return make_error(ErrorCode::kAlreadyExists, fmt::format("table {} already exists", table_root_));
     }
     // Lost the race: check every commit that won since our read version.
-    SILT_TRY_ASSIGN(auto listing, list_log(fs_, table_root_));
-    int64_t latest = listing.latest_version();
+    SILT_TRY_ASSIGN(auto listing, list_log(fs_, table_root_, version));  // the winners only
+    int64_t latest = std::max(listing.latest_version(), version);
     for (int64_t winner = version; winner <= latest; ++winner) {
       SILT_TRY_ASSIGN(auto actions, read_commit(fs_, table_root_, winner));
       SILT_TRY(check_conflicts(winner, actions));
@@ -286,7 +285,7 @@ Status write_checkpoint(storage::FileSystem& fs, ParquetIo& io, const Snapshot& 
   append(snapshot.metadata());
   for (const auto& [app_id, version] : snapshot.app_versions()) append(Txn{app_id, version, std::nullopt});
   for (const auto& [domain, value] : snapshot.domains()) append(value);
-  int64_t retention_ms = 7LL * 24 * 3600 * 1000;
+  SILT_TRY_ASSIGN(int64_t retention_ms, deleted_file_retention_ms(snapshot.metadata().configuration));
   int64_t horizon = now_ms() - retention_ms;
   for (const auto& remove : snapshot.tombstones()) {
     if (remove.deletion_timestamp && *remove.deletion_timestamp < horizon) continue;

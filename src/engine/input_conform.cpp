@@ -174,7 +174,10 @@ Result<std::string> conform_source(duckdb::Connection& connection, const std::st
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("column '{}' ({}) of the input is not in the table schema (table columns: {}); "
                                     "schema mode 'merge' adds new columns",
-                                    entry.first, entry.second, join(schema.field_names(), ", ")));
+                                    entry.first, entry.second, join(schema.field_names(), ", ")))
+          .set_reason("unknown_input_column", {{"column", entry.first},
+                                               {"type", entry.second},
+                                               {"table_columns", join(schema.field_names(), ", ")}});
     }
   }
   struct ExactCheck {

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "base/ids.h"
 #include "base/strings.h"
 #include "delta/actions.h"
 #include "delta/file_pruning.h"
@@ -23,7 +24,12 @@
 
 namespace silt::engine {
 
-Session::~Session() = default;
+Session::~Session() {
+  if (!catalog_.empty() && connection_) {
+    // The catalog belongs to the database, not the connection: detach it with the session.
+    (void)connection_->execute_script("USE memory; DETACH DATABASE IF EXISTS " + sql_identifier(catalog_) + ";");
+  }
+}
 
 namespace {
 void remove_stale_staging_files(const std::string& directory);
@@ -51,14 +57,33 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   db_options.threads = resolved.threads;
   db_options.memory_limit = resolved.memory_limit;
   db_options.temp_directory = resolved.temp_directory;
-  SILT_TRY_ASSIGN(session->database_, duckdb::Database::open(db_options));
+  SILT_TRY_ASSIGN(auto database, duckdb::Database::open(db_options));
+  session->database_ = std::move(database);
   SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
+  SILT_TRY(session->configure_connection());
+  return session;
+}
+
+Result<std::unique_ptr<Session>> Session::open_sibling() {
+  std::unique_ptr<Session> sibling(new Session());
+  sibling->options_ = options_;
+  sibling->database_ = database_;
+  SILT_TRY_ASSIGN(sibling->connection_, duckdb::Connection::open(*database_));
+  std::string catalog = "silt_session_" + replace_all(new_uuid(), "-", "").substr(0, 16);
+  SILT_TRY(sibling->connection_->execute_script("ATTACH ':memory:' AS " + sql_identifier(catalog) + "; USE " +
+                                                sql_identifier(catalog) + ";"));
+  sibling->catalog_ = catalog;
+  SILT_TRY(sibling->configure_connection());
+  return sibling;
+}
+
+Status Session::configure_connection() {
   // partitioned_write_max_open_files: DuckDB's default of 100 splits a write touching more
   // partitions into many small files per partition.
-  SILT_TRY(session->connection_->execute_script(
+  SILT_TRY(connection_->execute_script(
       "SET TimeZone = 'UTC'; SET parquet_metadata_cache = true; SET partitioned_write_max_open_files = 4096;"));
-  session->parquet_io_ = std::make_unique<DuckParquetIo>(*session->connection_, resolved.temp_directory);
-  return session;
+  parquet_io_ = std::make_unique<DuckParquetIo>(*connection_, options_.temp_directory);
+  return Status();
 }
 
 namespace {
@@ -361,11 +386,9 @@ Status Session::register_snapshot(const std::string& view_name, const delta::Sna
   Status status = connection_->execute("CREATE OR REPLACE TEMP VIEW " + sql_identifier(view_name) + " AS " + sql);
   if (!status.ok() && status.code() == ErrorCode::kInvalidArgument) {
     // The SQL is ours and reads only the table's live files: DuckDB's "invalid input" here is a
-    // damaged data file (not Parquet, truncated), not a usage error. DuckDB's excerpt of our SQL is noise.
-    std::string detail = status.message();
-    if (auto excerpt = detail.find("\n\nLINE "); excerpt != std::string::npos) detail.resize(excerpt);
+    // damaged data file (not Parquet, truncated), not a usage error.
     return make_error(ErrorCode::kCorruption, fmt::format("cannot read the data files of {} at version {}: {}",
-                                                          snapshot.table_root(), snapshot.version(), detail));
+                                                          snapshot.table_root(), snapshot.version(), status.message()));
   }
   return status;
 }

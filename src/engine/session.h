@@ -32,6 +32,14 @@ class Session {
  public:
   static Result<std::unique_ptr<Session>> open(const SessionOptions& options);
   ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Another session on this session's database: its own connection, catalog (schemas, views,
+  // temporary tables) and variables, sharing the database's threads and memory limit, so parallel
+  // work never divides the engine. Sessions of one database may be used from different threads at
+  // once (each from one thread); this call is not thread-safe with other calls on this session.
+  Result<std::unique_ptr<Session>> open_sibling();
 
   duckdb::Connection& connection() { return *connection_; }
   delta::ParquetIo& parquet_io() { return *parquet_io_; }
@@ -47,9 +55,12 @@ class Session {
  private:
   Session() = default;
 
+  Status configure_connection();
+
   SessionOptions options_;
-  std::unique_ptr<duckdb::Database> database_;
+  std::shared_ptr<duckdb::Database> database_;
   std::unique_ptr<duckdb::Connection> connection_;
+  std::string catalog_;  // a sibling's own in-memory catalog; "" for the database's default one
   std::unique_ptr<delta::ParquetIo> parquet_io_;
 };
 

@@ -161,10 +161,7 @@ int64_t cell_int(const std::optional<std::string>& cell) { return cell ? parse_i
 }  // namespace
 
 Result<OperationReport> TableOps::merge(const std::string& root, const Source& source, const MergeOptions& options) {
-  prepare_into_ = options.prepare;
-  auto result = merge_impl(root, source, options);
-  prepare_into_ = nullptr;
-  return result;
+  return merge_impl(root, source, options);
 }
 
 Result<OperationReport> TableOps::merge_impl(const std::string& root, const Source& source,
@@ -262,7 +259,9 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
                         fmt::format("the input has no column{} {}: a merge that updates replaces whole rows, so the "
                                     "input must give every table column (select NULL AS <column> to clear one, or "
                                     "merge with --no-update)",
-                                    missing.size() == 1 ? "" : "s", join(missing, ", ")));
+                                    missing.size() == 1 ? "" : "s", join(missing, ", ")))
+          .set_reason("merge_input_lacks_columns", {{"columns", join(missing, ", ")},
+                                                    {"plural", missing.size() == 1 ? "" : "s"}});
     }
   }
   SILT_TRY_ASSIGN(auto conformed, conform_source(connection, source_select, schema, &fs_));
@@ -310,7 +309,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       txn.mark_read_whole_table();
       for (const auto& [key, value] : options.commit_info) txn.set_commit_info_field(key, value);
       if (options.app_id) txn.set_app_transaction(*options.app_id, *options.app_version);
-      return commit_staged(txn, root, StagedFiles{}, std::move(report), 0, started);
+      return commit_staged(txn, root, StagedFiles{}, std::move(report), 0, started, options.prepare_only);
     }
     if (cell_int(row[0]) == 0) {
       report.skipped = true;
@@ -388,6 +387,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
     candidates = delta::files_maybe_matching(*snapshot, schema, delta::Predicate::all_of(bounds));
   }
   SILT_LOG_DEBUG("merge: candidates found after {} ms", (monotonic_ns() - started) / 1000000);
+  report.files_scanned = static_cast<int64_t>(candidates.size());
   // The target's rows in the (possibly evolved) schema: columns added by this merge are NULL in them.
   auto target_scan = [&](const ScanOptions& scan) -> Result<std::string> {
     SILT_TRY_ASSIGN(auto scan_sql, session_.scan_sql(*snapshot, scan));
@@ -438,7 +438,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       if (hits.code() == ErrorCode::kInvalidArgument) {
         return make_error(ErrorCode::kCorruption,
                           fmt::format("cannot read the data files of {} at version {}: {}", root, snapshot->version(),
-                                      message.substr(0, message.find("\n\nLINE "))));
+                                      message));
       }
       return hits.error().with_context("reading the data files of " + root);
     }
@@ -554,7 +554,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
   // blind appends do not (as under Delta's WriteSerializable).
   for (size_t index : candidates) txn.mark_file_read(snapshot->files()[index].path);
   int64_t now = now_ms();
-  for (size_t index : rewritten) txn.remove_file(remove_action(snapshot->files()[index], now));
+  for (size_t index : rewritten) txn.remove_file(delta::remove_for(snapshot->files()[index], now));
   for (auto& add : staged.adds) txn.add_file(add);
   txn.set_metric("numSourceRows", source_rows);
   txn.set_metric("numTargetRowsInserted", report.rows_inserted);
@@ -565,7 +565,8 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
   txn.set_metric("numTargetFilesRemoved", static_cast<int64_t>(rewritten.size()));
   txn.set_metric("numTargetBytesAdded", staged.bytes);
   txn.set_metric("numOutputRows", staged.rows);
-  return commit_staged(txn, root, staged, std::move(report), static_cast<int64_t>(rewritten.size()), started);
+  return commit_staged(txn, root, staged, std::move(report), static_cast<int64_t>(rewritten.size()), started,
+                       options.prepare_only);
 }
 
 }  // namespace silt::engine

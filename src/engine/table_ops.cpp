@@ -116,18 +116,6 @@ Status check_partitioning_leaves_data(const delta::Schema& schema, const std::ve
 
 }  // namespace
 
-delta::RemoveFile remove_action(const delta::AddFile& file, int64_t deletion_timestamp) {
-  delta::RemoveFile remove;
-  remove.path = file.path;
-  remove.deletion_timestamp = deletion_timestamp;
-  remove.data_change = true;
-  remove.extended_file_metadata = true;
-  remove.partition_values = file.partition_values;
-  remove.size = file.size;
-  remove.stats = file.stats;
-  return remove;
-}
-
 Result<std::shared_ptr<const delta::Snapshot>> TableOps::load(const std::string& root, delta::VersionSpec spec) {
   return delta::Snapshot::load(fs_, session_.parquet_io(), root, spec);
 }
@@ -250,17 +238,18 @@ void TableOps::discard(const std::string& root, const StagedFiles& staged) {
 
 Result<OperationReport> TableOps::commit_staged(delta::Transaction& txn, const std::string& root,
                                                 const StagedFiles& staged, OperationReport report,
-                                                int64_t files_removed, int64_t started_ns) {
+                                                int64_t files_removed, int64_t started_ns, bool prepare_only) {
   report.files_added = static_cast<int64_t>(staged.adds.size());
   report.files_removed = files_removed;
   report.bytes_added = staged.bytes;
-  if (prepare_into_) {
+  if (prepare_only) {
     // Stop here: the staged files stay for the commit made later from this description.
-    prepare_into_->root = root;
-    prepare_into_->read_version = txn.read_version();
-    prepare_into_->txn_id = txn.txn_id();
-    prepare_into_->transaction = txn.serialize();
-    report.prepared = true;
+    PreparedCommit prepared;
+    prepared.root = root;
+    prepared.read_version = txn.read_version();
+    prepared.txn_id = txn.txn_id();
+    prepared.transaction = txn.serialize();
+    report.prepared = std::move(prepared);
     report.duration_ms = (monotonic_ns() - started_ns) / 1000000;
     return report;
   }
@@ -467,9 +456,7 @@ Result<OperationReport> TableOps::commit_prepared(const PreparedCommit& prepared
 }
 
 Result<OperationReport> TableOps::write(const std::string& root, const Source& source, const WriteOptions& options) {
-  prepare_into_ = options.prepare;
   auto result = write_impl(root, source, options);
-  prepare_into_ = nullptr;
   if (!result && source.input_glob && result.error().message().find("JSON") != std::string::npos) {
     // DuckDB's line numbers for malformed JSON can be off by one: find the line ourselves.
     if (auto where = first_malformed_json_line(*source.input_glob)) {
@@ -614,7 +601,8 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     if (outside && *outside != "0") {
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("{} input rows do not satisfy --replace-where '{}'; filter them out first",
-                                    *outside, *options.replace_where));
+                                    *outside, *options.replace_where))
+          .set_reason("rows_outside_replace_where", {{"rows", *outside}, {"predicate", *options.replace_where}});
     }
   }
   if (!options.unique_key.empty()) SILT_TRY(check_unique_key(session_.connection(), conformed, options.unique_key, schema));
@@ -676,7 +664,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   for (size_t index : replaced) {
     const auto& file = snapshot->files()[index];
     removed_rows += file.num_records().value_or(0);
-    txn.remove_file(remove_action(file, now));
+    txn.remove_file(delta::remove_for(file, now));
   }
   // A full overwrite depends on the whole table; replaceWhere only on the files it replaces (each
   // recorded by remove_file), so concurrent changes to other partitions do not conflict with it.
@@ -689,7 +677,8 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   report.rows_source = staged->rows;
   report.rows_written = staged->rows;
   report.rows_deleted = removed_rows;
-  return commit_staged(txn, root, *staged, std::move(report), static_cast<int64_t>(replaced.size()), started);
+  return commit_staged(txn, root, *staged, std::move(report), static_cast<int64_t>(replaced.size()), started,
+                       options.prepare_only);
 }
 
 Result<OperationReport> TableOps::remove_where(const std::string& root, const std::string& predicate) {
@@ -706,6 +695,7 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   scan.with_file_column = true;
   SILT_TRY_ASSIGN(auto filter, predicate_from_sql(session_.connection(), predicate));
   scan.file_indices = delta::files_maybe_matching(*snapshot, schema, filter);
+  report.files_scanned = static_cast<int64_t>(scan.file_indices->size());
   if (scan.file_indices->empty()) {
     report.message = "no rows match; nothing committed";
     report.version = snapshot->version();
@@ -722,7 +712,7 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
     if (counts.error().code() == ErrorCode::kInvalidArgument) {
       return make_error(ErrorCode::kCorruption,
                         fmt::format("cannot read the data files of {} at version {}: {}", root, snapshot->version(),
-                                    message.substr(0, message.find("\n\nLINE "))));
+                                    message));
     }
     return std::move(counts).error();
   }
@@ -771,7 +761,7 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   removed.insert(removed.end(), rewritten.begin(), rewritten.end());
   for (size_t index : removed) {
     const auto& file = snapshot->files()[index];
-    txn.remove_file(remove_action(file, now));
+    txn.remove_file(delta::remove_for(file, now));
   }
   for (auto& add : staged.adds) txn.add_file(add);
   txn.set_metric("numDeletedRows", deleted);
@@ -780,7 +770,8 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   txn.set_metric("numAddedFiles", static_cast<int64_t>(staged.adds.size()));
   report.rows_deleted = deleted;
   report.rows_copied = copied;
-  return commit_staged(txn, root, staged, std::move(report), static_cast<int64_t>(removed.size()), started);
+  return commit_staged(txn, root, staged, std::move(report), static_cast<int64_t>(removed.size()), started,
+                       /*prepare_only=*/false);
 }
 
 Result<OperationReport> TableOps::restore(const std::string& root, int64_t version) {
@@ -831,7 +822,7 @@ Result<OperationReport> TableOps::restore(const std::string& root, int64_t versi
   for (const auto& file : current->files()) {
     if (target_keys.count(delta::file_key(file.path, file.deletion_vector))) continue;
     report.rows_deleted += file.num_records().value_or(0);
-    txn.remove_file(remove_action(file, now));
+    txn.remove_file(delta::remove_for(file, now));
     ++report.files_removed;
   }
   txn.set_metric("numRestoredFiles", report.files_added);

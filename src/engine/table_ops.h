@@ -61,8 +61,8 @@ struct WriteOptions {
   // The version the caller based its input on (instead of the latest): commits made since then are
   // checked for conflicts with this write, as if it had started there.
   std::shared_ptr<const delta::Snapshot> read_snapshot;
-  // When set, the write stops before its commit and describes it here (report.version stays -1).
-  PreparedCommit* prepare = nullptr;
+  // Stop before the commit: the report's `prepared` describes it (report.version stays -1).
+  bool prepare_only = false;
 };
 
 // MERGE by key: source rows whose key matches target rows update them (or delete them), the
@@ -82,7 +82,7 @@ struct MergeOptions {
   bool add_new_columns = false;                   // as WriteOptions::add_new_columns
   std::map<std::string, std::string> commit_info;  // as WriteOptions::commit_info
   std::shared_ptr<const delta::Snapshot> read_snapshot;  // as WriteOptions::read_snapshot
-  PreparedCommit* prepare = nullptr;                     // as WriteOptions::prepare
+  bool prepare_only = false;                             // as WriteOptions::prepare_only
 };
 
 struct OperationReport {
@@ -98,11 +98,13 @@ struct OperationReport {
   int64_t rows_updated = 0;    // merge: matched rows whose values changed
   int64_t files_added = 0;
   int64_t files_removed = 0;
+  int64_t files_scanned = 0;   // delete, merge: live files read to find the affected rows (the
+                               // others were skipped by their statistics)
   int64_t bytes_added = 0;
   int attempts = 1;
   bool checkpoint_written = false;
   int64_t duration_ms = 0;
-  bool prepared = false;       // stopped before the commit (WriteOptions::prepare)
+  std::optional<PreparedCommit> prepared;  // stopped before the commit (WriteOptions::prepare_only)
   std::vector<std::string> columns_added;  // add_new_columns: the columns the schema gained
 };
 
@@ -156,7 +158,8 @@ class TableOps {
   // Commits `txn` (whose actions include `staged`), deleting the staged files if the commit fails,
   // and completes `report` with the commit's version, attempts and file counts.
   Result<OperationReport> commit_staged(delta::Transaction& txn, const std::string& root, const StagedFiles& staged,
-                                        OperationReport report, int64_t files_removed, int64_t started_ns);
+                                        OperationReport report, int64_t files_removed, int64_t started_ns,
+                                        bool prepare_only);
   // The columns of a table name or a (SELECT ...) as a Delta schema; nullable unless DuckDB knows a
   // column is NOT NULL (a table's constraint; a query's columns are all nullable).
   Result<delta::Schema> input_schema(const std::string& relation);
@@ -171,7 +174,6 @@ class TableOps {
 
   Session& session_;
   storage::FileSystem& fs_;
-  PreparedCommit* prepare_into_ = nullptr;  // the running operation's WriteOptions/MergeOptions::prepare
 };
 
 }  // namespace silt::engine

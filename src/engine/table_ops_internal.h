@@ -1,6 +1,6 @@
 // Pieces of TableOps shared by its implementation files (table_ops.cpp, table_merge.cpp,
-// input_conform.cpp): the staged-files record, source conforming and the remove-action builder. Not
-// for callers outside src/engine/.
+// input_conform.cpp): the staged-files record and source conforming. Not for callers outside
+// src/engine/.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +45,5 @@ std::optional<int64_t> locate_value_line(std::string_view text, std::string_view
 // naming the first duplicate ("duplicate key in the input: order_id=2 appears in 2 rows ... in <what>").
 Status check_no_duplicate_keys(duckdb::Connection& connection, const std::string& relation,
                                const std::vector<std::string>& keys, const delta::Schema& schema, const std::string& what);
-
-// The remove action for a live file, with the extended metadata Spark writes.
-delta::RemoveFile remove_action(const delta::AddFile& file, int64_t deletion_timestamp);
 
 }  // namespace silt::engine

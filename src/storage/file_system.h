@@ -19,9 +19,18 @@ struct FileInfo {
   int64_t modified_ms = 0;   // modification time, epoch milliseconds
 };
 
+// One page of a listing: object stores list a bounded number of keys per request.
+struct ListPage {
+  std::vector<FileInfo> files;
+  std::string next_start_after;  // where the next page starts (pass to list_page); "" when complete
+};
+
 // Contract (every implementation, tested by tests/unit/storage/file_system_contract_test.cpp):
 // - list(dir): files (not directories) directly inside `dir`, sorted by path. A missing dir is an
 //   empty list, not an error.
+// - list_page(dir, start_after, max_files): the files of list(dir) whose names sort after the name
+//   of `start_after` (a path inside `dir`; "" lists from the first), at most `max_files` (>= 1),
+//   in order; next_start_after is set when more may follow.
 // - list_recursive(dir): every file below `dir`, sorted by path.
 // - read / read_range: NotFound for a missing file; read_range past the end returns what exists.
 // - write: replaces the whole file atomically (readers see the old or the new content, never a
@@ -36,6 +45,8 @@ class FileSystem {
   virtual ~FileSystem() = default;
 
   virtual Result<std::vector<FileInfo>> list(const std::string& dir) = 0;
+  // The default filters list(); stores override it to skip what sorts before `start_after`.
+  virtual Result<ListPage> list_page(const std::string& dir, const std::string& start_after, size_t max_files);
   virtual Result<std::vector<FileInfo>> list_recursive(const std::string& dir) = 0;
   virtual Result<FileInfo> stat(const std::string& path) = 0;
   virtual Result<bool> exists(const std::string& path) = 0;
@@ -49,7 +60,13 @@ class FileSystem {
   virtual Status set_modified_ms(const std::string& path, int64_t modified_ms) = 0;
 };
 
+// Every file of `dir` after `start_after` (see list_page), page by page.
+Result<std::vector<FileInfo>> list_after(FileSystem& fs, const std::string& dir, const std::string& start_after);
+
 // Joins path components with exactly one '/'.
 std::string join_path(const std::string& base, const std::string& child);
+
+// The last component of a path ("a/b/c.json" -> "c.json").
+std::string base_name(const std::string& path);
 
 }  // namespace silt::storage

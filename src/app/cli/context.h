@@ -47,9 +47,4 @@ constexpr int kExitInternal = 70;
 // Prints "error: <message>" (and a hint for some codes) to stderr; returns the exit code.
 int report_error(const Error& error);
 
-// The message without DuckDB's "LINE n: <sql>" excerpt and its caret line, for errors raised by SQL
-// that silt generated around the user's text (the excerpt would point into our SQL, not theirs).
-// Text after the caret is kept.
-std::string without_sql_excerpt(const std::string& message);
-
 }  // namespace silt::app

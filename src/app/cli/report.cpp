@@ -30,6 +30,7 @@ nlohmann::ordered_json report_json(const engine::OperationReport& report) {
   out["rows_updated"] = report.rows_updated;
   out["files_added"] = report.files_added;
   out["files_removed"] = report.files_removed;
+  out["files_scanned"] = report.files_scanned;
   out["bytes_added"] = report.bytes_added;
   if (!report.columns_added.empty()) out["columns_added"] = report.columns_added;
   out["commit_attempts"] = report.attempts;

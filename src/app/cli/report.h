@@ -47,8 +47,7 @@ std::function<void()> wrap(int* exit_code, CommandContext& context, Body body) {
   return [exit_code, &context, body]() {
     context.begin();
     Status status = body();
-    // Table commands wrap the user's text (--where, --query, inputs) in SQL of their own.
-    *exit_code = status.ok() ? kExitOk : report_error(Error(status.code(), without_sql_excerpt(status.message())));
+    *exit_code = status.ok() ? kExitOk : report_error(status.error());
   };
 }
 

@@ -41,20 +41,109 @@ class ChunkOwner {
   duckdb_data_chunk chunk_;
 };
 
-Error query_error(duckdb_result* result, const std::string& sql) {
-  const char* message = duckdb_result_error(result);
-  std::string text = message ? message : "unknown DuckDB error";
-  ErrorCode code = ErrorCode::kInvalidArgument;
-  switch (duckdb_result_error_type(result)) {
-    case DUCKDB_ERROR_IO: code = ErrorCode::kIo; break;
+}  // namespace
+
+ErrorCode error_code_for(int type) {
+  switch (static_cast<duckdb_error_type>(type)) {
+    case DUCKDB_ERROR_IO:
+    case DUCKDB_ERROR_NETWORK:
+    case DUCKDB_ERROR_HTTP:
+    case DUCKDB_ERROR_PERMISSION: return ErrorCode::kIo;
+    case DUCKDB_ERROR_TRANSACTION: return ErrorCode::kConflict;
+    case DUCKDB_ERROR_OUT_OF_MEMORY: return ErrorCode::kOutOfMemory;
+    case DUCKDB_ERROR_INTERRUPT: return ErrorCode::kCancelled;
+    case DUCKDB_ERROR_NOT_IMPLEMENTED:
+    case DUCKDB_ERROR_MISSING_EXTENSION:
+    case DUCKDB_ERROR_AUTOLOAD: return ErrorCode::kUnsupported;
+    case DUCKDB_ERROR_SERIALIZATION: return ErrorCode::kCorruption;
     case DUCKDB_ERROR_INTERNAL:
-    case DUCKDB_ERROR_FATAL: code = ErrorCode::kInternal; break;
-    case DUCKDB_ERROR_INTERRUPT: code = ErrorCode::kTimeout; break;
-    case DUCKDB_ERROR_OUT_OF_MEMORY: code = ErrorCode::kIo; break;
-    case DUCKDB_ERROR_INVALID_INPUT: code = ErrorCode::kInvalidArgument; break;
-    default: break;
+    case DUCKDB_ERROR_FATAL:
+    case DUCKDB_ERROR_NULL_POINTER:
+    case DUCKDB_ERROR_SCHEDULER:
+    case DUCKDB_ERROR_OPTIMIZER: return ErrorCode::kInternal;
+    case DUCKDB_INVALID_CONFIGURATION:
+    case DUCKDB_ERROR_SETTINGS: return ErrorCode::kConfig;
+    default: return ErrorCode::kInvalidArgument;  // parser, binder, catalog, conversion, constraint, ...
   }
-  return Error(code, text);
+}
+
+namespace {
+
+// DuckDB's message without its "LINE n: <sql>" excerpt and caret line (text after the caret is
+// kept); the excerpt's line number goes to `sql_line`. Callers word messages in their own terms and
+// point into their own files, so no caller needs the excerpt.
+std::string without_sql_excerpt(const std::string& message, int& sql_line) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    lines.push_back(message.substr(start, end - start));
+    start = end + 1;
+  }
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    size_t caret = i + 1 < lines.size() ? lines[i + 1].find_first_not_of(' ') : std::string::npos;
+    bool excerpt = lines[i].rfind("LINE ", 0) == 0 && caret != std::string::npos && lines[i + 1][caret] == '^';
+    if (!excerpt) {
+      kept.push_back(lines[i]);
+      continue;
+    }
+    if (sql_line == 0) {
+      int line = 0;
+      for (size_t c = 5; c < lines[i].size() && std::isdigit(static_cast<unsigned char>(lines[i][c])); ++c) {
+        line = line * 10 + (lines[i][c] - '0');
+      }
+      sql_line = line;
+    }
+    std::string rest = lines[i + 1].substr(caret + 1);
+    while (!kept.empty() && kept.back().find_first_not_of(" \t") == std::string::npos) kept.pop_back();
+    if (rest.find_first_not_of(' ') != std::string::npos) {
+      if (kept.empty()) kept.push_back(rest.substr(rest.find_first_not_of(' ')));
+      else kept.back() += rest;
+    }
+    ++i;  // the caret line
+  }
+  while (!kept.empty() && kept.back().find_first_not_of(" \t") == std::string::npos) kept.pop_back();
+  std::string out;
+  for (size_t i = 0; i < kept.size(); ++i) out += (i ? "\n" : "") + kept[i];
+  return out;
+}
+
+// The C API reports no error type for a failed prepare: DuckDB's messages begin with the type's
+// name ("IO Error: ...", "Binder Error: ..."), which gives the same type.
+int error_type_from_message(const std::string& message) {
+  static const std::pair<const char*, duckdb_error_type> kPrefixes[] = {
+      {"IO Error:", DUCKDB_ERROR_IO},
+      {"HTTP Error:", DUCKDB_ERROR_HTTP},
+      {"Network Error:", DUCKDB_ERROR_NETWORK},
+      {"Permission Error:", DUCKDB_ERROR_PERMISSION},
+      {"Out of Memory Error:", DUCKDB_ERROR_OUT_OF_MEMORY},
+      {"INTERRUPT Error:", DUCKDB_ERROR_INTERRUPT},
+      {"TransactionContext Error:", DUCKDB_ERROR_TRANSACTION},
+      {"Not implemented Error:", DUCKDB_ERROR_NOT_IMPLEMENTED},
+      {"Missing Extension Error:", DUCKDB_ERROR_MISSING_EXTENSION},
+      {"INTERNAL Error:", DUCKDB_ERROR_INTERNAL},
+      {"FATAL Error:", DUCKDB_ERROR_FATAL},
+      {"Serialization Error:", DUCKDB_ERROR_SERIALIZATION},
+  };
+  for (const auto& [prefix, type] : kPrefixes) {
+    if (message.rfind(prefix, 0) == 0) return type;
+  }
+  return DUCKDB_ERROR_INVALID_INPUT;  // parser, binder, catalog, conversion, ...
+}
+
+Error engine_error(ErrorCode code, const std::string& message) {
+  int sql_line = 0;
+  std::string text = without_sql_excerpt(message, sql_line);
+  Error error(code, text);
+  error.set_sql_line(sql_line);
+  return error;
+}
+
+Error query_error(duckdb_result* result) {
+  const char* message = duckdb_result_error(result);
+  return engine_error(error_code_for(duckdb_result_error_type(result)), message ? message : "unknown DuckDB error");
 }
 
 class ExtractedOwner {
@@ -391,7 +480,7 @@ Status Connection::execute(const std::string& sql) {
 Status Connection::execute_script(const std::string& sql) {
   ResultOwner result;
   if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
-    return query_error(result.get(), sql);
+    return query_error(result.get());
   }
   return Status();
 }
@@ -400,7 +489,7 @@ Result<TextResult> Connection::query_varchar(const std::string& sql) {
   SILT_TRY(check_one_statement(impl_->connection, sql));
   ResultOwner result;
   if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
-    return query_error(result.get(), sql);
+    return query_error(result.get());
   }
   return read_varchar_result(result.get());
 }
@@ -418,7 +507,7 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
       const char* error = duckdb_prepare_error(prepared);
       std::string message = error ? error : "cannot prepare the statement";
       duckdb_destroy_prepare(&prepared);
-      return make_error(ErrorCode::kInvalidArgument, message);
+      return engine_error(error_code_for(error_type_from_message(message)), message);
     }
     bool is_select = duckdb_prepared_statement_type(prepared) == DUCKDB_STATEMENT_TYPE_SELECT;
     idx_t columns = duckdb_prepared_statement_column_count(prepared);
@@ -433,7 +522,7 @@ Result<TextResult> Connection::query_text(const std::string& sql) {
   ResultOwner result;
   std::string wrapped = "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (" + body + "\n)";
   if (duckdb_query(impl_->connection, wrapped.c_str(), result.get()) == DuckDBError) {
-    return query_error(result.get(), sql);
+    return query_error(result.get());
   }
   SILT_TRY_ASSIGN(auto text, read_varchar_result(result.get()));
   if (types.size() == text.column_types.size()) text.column_types = std::move(types);
@@ -444,7 +533,7 @@ Result<TextResult> Connection::query_any(const std::string& sql) {
   SILT_TRY(check_one_statement(impl_->connection, sql));
   ResultOwner result;
   if (duckdb_query(impl_->connection, sql.c_str(), result.get()) == DuckDBError) {
-    return query_error(result.get(), sql);
+    return query_error(result.get());
   }
   TextResult out;
   idx_t columns = duckdb_column_count(result.get());
@@ -515,7 +604,7 @@ Status Connection::for_each_chunk(const std::string& sql, const std::function<St
     const char* error = duckdb_prepare_error(prepared);
     std::string message = error ? error : "cannot prepare the query";
     duckdb_destroy_prepare(&prepared);
-    return make_error(ErrorCode::kInvalidArgument, message);
+    return engine_error(error_code_for(error_type_from_message(message)), message);
   }
   duckdb_pending_result pending = nullptr;
   duckdb_state state = duckdb_pending_prepared_streaming(prepared, &pending);
@@ -524,12 +613,12 @@ Status Connection::for_each_chunk(const std::string& sql, const std::function<St
     const char* error = duckdb_pending_error(pending);
     std::string message = error ? error : "cannot start the query";
     duckdb_destroy_pending(&pending);
-    return make_error(ErrorCode::kInvalidArgument, message);
+    return engine_error(error_code_for(error_type_from_message(message)), message);
   }
   ResultOwner result;
   state = duckdb_execute_pending(pending, result.get());
   duckdb_destroy_pending(&pending);
-  if (state == DuckDBError) return query_error(result.get(), sql);
+  if (state == DuckDBError) return query_error(result.get());
   idx_t columns = duckdb_column_count(result.get());
   std::vector<duckdb_type> types;
   for (idx_t c = 0; c < columns; ++c) {
@@ -558,7 +647,7 @@ Status Connection::for_each_chunk(const std::string& sql, const std::function<St
   }
   // A streaming query that fails midway ends the stream: report its error.
   const char* error = duckdb_result_error(result.get());
-  if (error && *error) return query_error(result.get(), sql);
+  if (error && *error) return query_error(result.get());
   return Status();
 }
 

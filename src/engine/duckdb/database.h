@@ -14,6 +14,11 @@
 
 namespace silt::engine::duckdb {
 
+// silt's code for a DuckDB error type (a duckdb_error_type value): the one place engine errors are
+// classified. Parser, binder, conversion and constraint errors are bad input; I/O and network
+// errors Io; a transaction conflict Conflict; out of memory and an interrupt their own codes.
+ErrorCode error_code_for(int duckdb_error_type);
+
 struct DatabaseOptions {
   int threads = 0;                 // 0: DuckDB's default (cores)
   std::string memory_limit;        // "" : DuckDB's default (80% of RAM); else "4GB"

@@ -75,10 +75,8 @@ bool is_identifier(const std::string& text) {
 
 bool same_name(const std::string& a, const std::string& b) { return to_lower(a) == to_lower(b); }
 
-// A DuckDB message on one line, without the echo of the query text.
-std::string one_line(std::string message) {
-  const size_t echo = message.find("\nLINE ");
-  if (echo != std::string::npos) message.erase(echo);
+// A DuckDB message on one line.
+std::string one_line(const std::string& message) {
   std::string out;
   for (char c : message) {
     if (c == '\n') {

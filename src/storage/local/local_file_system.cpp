@@ -260,6 +260,54 @@ Result<FileDescriptor> open_for_read(const std::string& path, struct stat& info)
 
 Result<std::vector<FileInfo>> LocalFileSystem::list(const std::string& dir) { return list_files(dir, false); }
 
+Result<ListPage> LocalFileSystem::list_page(const std::string& dir, const std::string& start_after, size_t max_files) {
+  if (dir.empty()) return make_error(ErrorCode::kInvalidArgument, "empty directory path");
+  ListPage page;
+  int fd = open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (is_missing(errno)) return page;
+    return io_error("listing", dir, errno);
+  }
+  DirHandle handle(::fdopendir(fd));
+  if (!handle) {
+    int error_number = errno;
+    ::close(fd);
+    return io_error("listing", dir, error_number);
+  }
+  // Names first: only those after `start_after` are inspected (a long log listed from its last
+  // checkpoint stats a few files, not all of them).
+  std::string after = base_name(start_after);
+  std::vector<std::string> names;
+  while (true) {
+    errno = 0;
+    struct dirent* entry = ::readdir(handle.get());
+    if (entry == nullptr) {
+      if (errno != 0) return io_error("listing", dir, errno);
+      break;
+    }
+    std::string name = entry->d_name;
+    if (name == "." || name == ".." || (!after.empty() && name <= after)) continue;
+    names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  max_files = std::max<size_t>(max_files, 1);
+  int dir_fd = ::dirfd(handle.get());
+  for (const auto& name : names) {
+    if (page.files.size() == max_files) {
+      page.next_start_after = page.files.back().path;
+      break;
+    }
+    struct stat info;
+    if (::fstatat(dir_fd, name.c_str(), &info, 0) != 0) {
+      if (is_missing(errno)) continue;  // removed while we list, or a dangling link
+      return io_error("inspecting", join_path(dir, name), errno);
+    }
+    if (!S_ISREG(info.st_mode)) continue;
+    page.files.push_back(FileInfo{join_path(dir, name), static_cast<int64_t>(info.st_size), mtime_ms(info)});
+  }
+  return page;
+}
+
 Result<std::vector<FileInfo>> LocalFileSystem::list_recursive(const std::string& dir) {
   return list_files(dir, true);
 }

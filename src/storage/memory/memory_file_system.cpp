@@ -77,6 +77,28 @@ Result<std::vector<FileInfo>> MemoryFileSystem::list_files(const std::string& di
 
 Result<std::vector<FileInfo>> MemoryFileSystem::list(const std::string& dir) { return list_files(dir, false); }
 
+Result<ListPage> MemoryFileSystem::list_page(const std::string& dir, const std::string& start_after, size_t max_files) {
+  SILT_TRY_ASSIGN(std::string key, normalize_dir(dir));
+  std::string prefix = child_prefix(key);
+  std::string after = base_name(start_after);
+  max_files = std::max<size_t>(max_files, 1);
+  ListPage page;
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Map order is path order: start just past `start_after` instead of at the directory's first file.
+  auto it = after.empty() ? files_.lower_bound(prefix) : files_.upper_bound(prefix + after);
+  for (; it != files_.end() && starts_with(it->first, prefix); ++it) {
+    std::string relative = it->first.substr(prefix.size());
+    if (relative.find('/') != std::string::npos) continue;
+    if (page.files.size() == max_files) {
+      page.next_start_after = page.files.back().path;
+      break;
+    }
+    page.files.push_back(FileInfo{join_path(dir, relative), static_cast<int64_t>(it->second.data.size()),
+                                  it->second.modified_ms});
+  }
+  return page;
+}
+
 Result<std::vector<FileInfo>> MemoryFileSystem::list_recursive(const std::string& dir) {
   return list_files(dir, true);
 }

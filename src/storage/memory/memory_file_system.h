@@ -24,6 +24,7 @@ namespace silt::storage {
 class MemoryFileSystem : public FileSystem {
  public:
   Result<std::vector<FileInfo>> list(const std::string& dir) override;
+  Result<ListPage> list_page(const std::string& dir, const std::string& start_after, size_t max_files) override;
   Result<std::vector<FileInfo>> list_recursive(const std::string& dir) override;
   Result<FileInfo> stat(const std::string& path) override;
   Result<bool> exists(const std::string& path) override;

@@ -63,6 +63,11 @@ Status FaultInjectingFileSystem::run_mutation(const char* name, const std::strin
 
 Result<std::vector<FileInfo>> FaultInjectingFileSystem::list(const std::string& dir) { return inner_.list(dir); }
 
+Result<ListPage> FaultInjectingFileSystem::list_page(const std::string& dir, const std::string& start_after,
+                                                    size_t max_files) {
+  return inner_.list_page(dir, start_after, max_files);
+}
+
 Result<std::vector<FileInfo>> FaultInjectingFileSystem::list_recursive(const std::string& dir) {
   return inner_.list_recursive(dir);
 }

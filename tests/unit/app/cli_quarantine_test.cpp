@@ -128,7 +128,7 @@ TEST_P(SiltQuarantineCrash, TheNextRunCompletesTheLinkedCommits) {
   setenv("SILT_CRASH_AT", GetParam(), 1);
   CommandResult crashed = run();
   unsetenv("SILT_CRASH_AT");
-  EXPECT_NE(crashed.exit_code, 0) << "the process was expected to die at " << GetParam();
+  EXPECT_EQ(crashed.exit_code, 128 + 9) << "the process was expected to be killed (SIGKILL) at " << GetParam();
   CommandResult after = run();
   ASSERT_EQ(after.exit_code, 0) << after.err;
   EXPECT_EQ(split(), "1 3 4 6 8 10|2 5 7 9");
@@ -142,7 +142,7 @@ TEST_P(SiltQuarantineCrash, RecoverCompletesTheLinkedCommits) {
   setenv("SILT_CRASH_AT", GetParam(), 1);
   CommandResult crashed = run();
   unsetenv("SILT_CRASH_AT");
-  EXPECT_NE(crashed.exit_code, 0);
+  EXPECT_EQ(crashed.exit_code, 128 + 9) << "the process was expected to be killed (SIGKILL) at " << GetParam();
   CommandResult recovered = silt({"recover", "--project", "p"});
   ASSERT_EQ(recovered.exit_code, 0) << recovered.err;
   if (std::string(GetParam()) == "quarantine-staged") {

@@ -1,6 +1,8 @@
 // base/: Status and Result propagation, string helpers, timestamp parsing (case tables).
 #include <gtest/gtest.h>
 
+#include <variant>
+
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/status.h"
@@ -35,6 +37,40 @@ TEST(StatusTest, PropagatesErrorsWithContext) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message(), "checking '-1': not positive: -1");
   EXPECT_TRUE(check("3").ok());
+}
+
+TEST(StatusTest, EveryUseIsDefined) {
+  Status ok;
+  EXPECT_EQ(ok.code(), ErrorCode::kOk);
+  EXPECT_EQ(ok.message(), "");
+  EXPECT_EQ(ok.error().code(), ErrorCode::kInternal) << "the error of a success is an internal error, not UB";
+  // A Result made from an ok Status (a bug) holds an internal error rather than nothing.
+  Result<int> from_ok(Status{});
+  ASSERT_FALSE(from_ok);
+  EXPECT_EQ(from_ok.error().code(), ErrorCode::kInternal);
+  Result<int> value(7);
+  EXPECT_EQ(value.error().code(), ErrorCode::kInternal);
+  EXPECT_THROW((void)Result<int>(Error(ErrorCode::kIo, "x")).value(), std::bad_variant_access);
+  // kOk is never the code of an error.
+  EXPECT_EQ(Error(ErrorCode::kOk, "x").code(), ErrorCode::kInternal);
+}
+
+TEST(StatusTest, RetryableCodesAndReasonsTravelWithContext) {
+  EXPECT_TRUE(is_retryable(ErrorCode::kConflict));
+  EXPECT_TRUE(is_retryable(ErrorCode::kIo));
+  EXPECT_TRUE(is_retryable(ErrorCode::kTimeout));
+  EXPECT_FALSE(is_retryable(ErrorCode::kInvalidArgument));
+  EXPECT_FALSE(is_retryable(ErrorCode::kCorruption));
+  EXPECT_FALSE(is_retryable(ErrorCode::kInternal));
+  Error error = make_error(ErrorCode::kInvalidArgument, "bad").set_reason("some_reason", {{"rows", "3"}});
+  error.set_sql_line(4);
+  Error wrapped = error.with_context("writing t");
+  EXPECT_EQ(wrapped.message(), "writing t: bad");
+  EXPECT_EQ(wrapped.reason(), "some_reason");
+  EXPECT_EQ(wrapped.detail("rows"), "3");
+  EXPECT_EQ(wrapped.detail("missing"), "");
+  EXPECT_EQ(wrapped.sql_line(), 4);
+  EXPECT_EQ(std::move(error).with_context("again").reason(), "some_reason");
 }
 
 TEST(StringsTest, CaseTable) {

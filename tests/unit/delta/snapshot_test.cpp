@@ -1,5 +1,5 @@
 // Log replay on an in-memory store: versions, time travel, checkpoints (+ fallback), gaps,
-// protocol gate, reconciliation rules.
+// protocol gate, reconciliation rules. Commits and conflicts: transaction_test.cpp.
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -9,49 +9,12 @@
 #include "delta/transaction.h"
 #include "storage/memory/memory_file_system.h"
 #include "support/fake_parquet_io.h"
+#include "unit/delta/delta_log_fixture.h"
 
 namespace silt::delta {
 namespace {
 
-constexpr const char* kRoot = "/lake/t";
-constexpr const char* kSchema =
-    R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}},{"name":"d","type":"string","nullable":true,"metadata":{}}]})";
-
-class SnapshotTest : public ::testing::Test {
- protected:
-  SnapshotTest() : io_(fs_) {}
-
-  void commit(int64_t version, const std::vector<Action>& actions) {
-    std::string text;
-    for (const auto& action : actions) text += action_to_json(action) + "\n";
-    ASSERT_TRUE(fs_.put_if_absent(commit_file_path(kRoot, version), text).ok());
-  }
-  static Metadata metadata() {
-    Metadata m;
-    m.id = "id-1";
-    m.schema_string = kSchema;
-    m.partition_columns = {"d"};
-    return m;
-  }
-  static AddFile add(const std::string& path, int64_t records, std::optional<std::string> d = "x") {
-    AddFile a;
-    a.path = path;
-    a.partition_values = {{"d", d}};
-    a.size = 100;
-    a.stats = fmt::format(R"({{"numRecords":{}}})", records);
-    return a;
-  }
-  static RemoveFile remove(const std::string& path) {
-    RemoveFile r;
-    r.path = path;
-    r.deletion_timestamp = 1;
-    return r;
-  }
-  Result<std::shared_ptr<const Snapshot>> load(VersionSpec spec = {}) { return Snapshot::load(fs_, io_, kRoot, spec); }
-
-  storage::MemoryFileSystem fs_;
-  testing::FakeParquetIo io_;
-};
+using SnapshotTest = DeltaLogTest;
 
 TEST_F(SnapshotTest, NotADeltaTable) {
   auto snapshot = load();
@@ -105,9 +68,17 @@ TEST_F(SnapshotTest, MissingCommitIsAGap) {
 
 TEST_F(SnapshotTest, MissingProtocolOrMetadataIsCorruption) {
   commit(0, {metadata(), add("a", 1)});
-  auto snapshot = load();
-  ASSERT_FALSE(snapshot);
-  EXPECT_NE(snapshot.error().message().find("no protocol"), std::string::npos);
+  auto no_protocol = load();
+  ASSERT_FALSE(no_protocol);
+  EXPECT_EQ(no_protocol.error().code(), ErrorCode::kCorruption);
+  EXPECT_NE(no_protocol.error().message().find("no protocol"), std::string::npos) << no_protocol.error().message();
+  ASSERT_TRUE(fs_.remove(commit_file_path(kRoot, 0)).ok());
+
+  commit(0, {Protocol{}, add("a", 1)});
+  auto no_metadata = load();
+  ASSERT_FALSE(no_metadata);
+  EXPECT_EQ(no_metadata.error().code(), ErrorCode::kCorruption);
+  EXPECT_NE(no_metadata.error().message().find("no metaData action"), std::string::npos) << no_metadata.error().message();
 }
 
 TEST_F(SnapshotTest, ProtocolGateRefusesUnknownReaderFeatures) {
@@ -136,11 +107,75 @@ TEST_F(SnapshotTest, CheckpointPlusLaterCommitsEqualsFullReplay) {
   EXPECT_EQ((*from_checkpoint)->checkpoint_version(), 10);
   ASSERT_EQ((*from_checkpoint)->files().size(), (*full)->files().size());
   for (size_t i = 0; i < (*full)->files().size(); ++i) {
-    EXPECT_EQ((*from_checkpoint)->files()[i].path, (*full)->files()[i].path);
+    const AddFile& expected = (*full)->files()[i];
+    const AddFile& actual = (*from_checkpoint)->files()[i];
+    EXPECT_EQ(actual.path, expected.path);
+    EXPECT_EQ(actual.stats, expected.stats) << expected.path;
+    EXPECT_EQ(actual.partition_values, expected.partition_values) << expected.path;
+    EXPECT_EQ(actual.size, expected.size) << expected.path;
   }
+  EXPECT_EQ((*from_checkpoint)->num_records(), (*full)->num_records());
+  // The real Parquet encoding of the same round trip: tests/conformance/checkpoint_roundtrip_test.cpp.
   auto last = fs_.read(last_checkpoint_path(kRoot));
   ASSERT_TRUE(last);
   EXPECT_NE(last->find("\"version\":10"), std::string::npos);
+}
+
+// Records where each listing of the log started.
+class ListRecordingFileSystem : public storage::MemoryFileSystem {
+ public:
+  Result<storage::ListPage> list_page(const std::string& dir, const std::string& start_after,
+                                      size_t max_files) override {
+    if (dir.find("_delta_log") != std::string::npos) starts.push_back(storage::base_name(start_after));
+    return MemoryFileSystem::list_page(dir, start_after, max_files);
+  }
+  std::vector<std::string> starts;
+};
+
+TEST(SnapshotListingTest, LastCheckpointIsTheListingHintAndADamagedOneFallsBack) {
+  ListRecordingFileSystem fs;
+  testing::FakeParquetIo io(fs);
+  auto commit = [&](int64_t version, const std::vector<Action>& actions) {
+    std::string text;
+    for (const auto& action : actions) text += action_to_json(action) + "\n";
+    ASSERT_TRUE(fs.put_if_absent(commit_file_path(kRoot, version), text).ok());
+  };
+  Metadata m;
+  m.id = "id-1";
+  m.schema_string = kSchema;
+  AddFile first;
+  first.path = "f0";
+  commit(0, {Protocol{}, m, first});
+  for (int v = 1; v <= 12; ++v) {
+    AddFile a;
+    a.path = fmt::format("f{}", v);
+    commit(v, {a});
+  }
+  auto at10 = Snapshot::load(fs, io, kRoot, VersionSpec{10, std::nullopt});
+  ASSERT_TRUE(at10);
+  ASSERT_TRUE(write_checkpoint(fs, io, **at10).ok());
+
+  fs.starts.clear();
+  auto latest = Snapshot::load(fs, io, kRoot);
+  ASSERT_TRUE(latest) << latest.error().message();
+  EXPECT_EQ((*latest)->version(), 12);
+  EXPECT_EQ((*latest)->checkpoint_version(), 10);
+  EXPECT_EQ((*latest)->files().size(), 13u);
+  EXPECT_EQ(fs.starts, std::vector<std::string>{"00000000000000000010"}) << "listed from the checkpoint on only";
+
+  // An older version than the checkpoint, or by timestamp: the whole log.
+  fs.starts.clear();
+  ASSERT_TRUE(Snapshot::load(fs, io, kRoot, VersionSpec{5, std::nullopt}));
+  EXPECT_EQ(fs.starts, std::vector<std::string>{""});
+
+  // A damaged checkpoint: listed from the hint, then the whole log, and replayed from the commits.
+  ASSERT_TRUE(fs.write(checkpoint_file_path(kRoot, 10), "garbage").ok());
+  fs.starts.clear();
+  auto fallback = Snapshot::load(fs, io, kRoot);
+  ASSERT_TRUE(fallback) << fallback.error().message();
+  EXPECT_EQ((*fallback)->files().size(), 13u);
+  EXPECT_FALSE((*fallback)->checkpoint_version().has_value());
+  EXPECT_EQ(fs.starts, (std::vector<std::string>{"00000000000000000010", ""}));
 }
 
 TEST_F(SnapshotTest, CorruptCheckpointFallsBackToCommits) {
@@ -176,123 +211,6 @@ TEST_F(SnapshotTest, TimeTravelByTimestampUsesMonotonizedCommitTimes) {
   EXPECT_EQ((*at(5000))->version(), 1);
   EXPECT_EQ((*at(5001))->version(), 2);
   EXPECT_FALSE(at(999));
-}
-
-TEST_F(SnapshotTest, BlindAppendsRetryAndConflictsAreDetected) {
-  commit(0, {Protocol{}, metadata(), add("a", 1)});
-  auto base = load();
-  ASSERT_TRUE(base);
-  // Two blind appends from the same read version: the second retries at version 2.
-  Transaction first(fs_, io_, kRoot, *base);
-  first.add_file(add("b", 1));
-  Transaction second(fs_, io_, kRoot, *base);
-  second.add_file(add("c", 1));
-  auto r1 = first.commit();
-  auto r2 = second.commit();
-  ASSERT_TRUE(r1 && r2);
-  EXPECT_EQ(r1->version, 1);
-  EXPECT_EQ(r2->version, 2);
-  EXPECT_EQ(r2->attempts, 2);
-  // A delete of a file another commit removed meanwhile conflicts, naming the winner.
-  Transaction deleter(fs_, io_, kRoot, *base);
-  deleter.remove_file(remove("a"));
-  Transaction other(fs_, io_, kRoot, *base);
-  other.remove_file(remove("a"));
-  ASSERT_TRUE(other.commit());
-  auto lost = deleter.commit();
-  ASSERT_FALSE(lost);
-  EXPECT_EQ(lost.error().code(), ErrorCode::kConflict);
-  EXPECT_NE(lost.error().message().find("concurrent commit 3"), std::string::npos) << lost.error().message();
-  // Metadata changes conflict with anything.
-  auto latest = load();
-  Transaction evolve(fs_, io_, kRoot, *latest);
-  evolve.set_metadata(metadata());
-  Transaction append(fs_, io_, kRoot, *latest);
-  append.add_file(add("d", 1));
-  ASSERT_TRUE(evolve.commit());
-  auto refused = append.commit();
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
-}
-
-TEST_F(SnapshotTest, ConflictsFollowTheFilesAnOperationRead) {
-  commit(0, {Protocol{}, metadata(), add("a", 1), add("b", 1), add("c", 1)});
-  auto base = load();
-  // This operation read "a" (and removes it); a winner that rewrote only "b" does not conflict.
-  Transaction reader(fs_, io_, kRoot, *base);
-  reader.mark_file_read("a");
-  reader.remove_file(remove("a"));
-  Transaction winner(fs_, io_, kRoot, *base);
-  winner.remove_file(remove("b"));
-  winner.add_file(add("b2", 1));
-  ASSERT_TRUE(winner.commit());
-  auto committed = reader.commit();
-  ASSERT_TRUE(committed) << committed.error().message();
-  EXPECT_EQ(committed->version, 2);
-  // One that read "c" conflicts with a winner that removed "c".
-  auto latest = load();
-  Transaction scanned(fs_, io_, kRoot, *latest);
-  scanned.mark_file_read("c");
-  scanned.add_file(add("d", 1));
-  Transaction remover(fs_, io_, kRoot, *latest);
-  remover.remove_file(remove("c"));
-  ASSERT_TRUE(remover.commit());
-  auto refused = scanned.commit();
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
-  EXPECT_NE(refused.error().message().find("removed file c"), std::string::npos) << refused.error().message();
-  // A whole-table reader conflicts with any removal, but not with a blind append.
-  latest = load();
-  Transaction overwrite(fs_, io_, kRoot, *latest);
-  overwrite.mark_read_whole_table();
-  overwrite.add_file(add("e", 1));
-  Transaction appender(fs_, io_, kRoot, *latest);
-  appender.add_file(add("f", 1));
-  ASSERT_TRUE(appender.commit());
-  EXPECT_TRUE(overwrite.commit());
-}
-
-TEST_F(SnapshotTest, SameAppIdConcurrentlyConflicts) {
-  commit(0, {Protocol{}, metadata()});
-  auto base = load();
-  Transaction a(fs_, io_, kRoot, *base);
-  a.set_app_transaction("stream", 1);
-  a.add_file(add("a", 1));
-  Transaction b(fs_, io_, kRoot, *base);
-  b.set_app_transaction("stream", 1);
-  b.add_file(add("b", 1));
-  ASSERT_TRUE(a.commit());
-  auto refused = b.commit();
-  ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code(), ErrorCode::kConflict);
-  EXPECT_NE(refused.error().message().find("stream"), std::string::npos);
-}
-
-TEST_F(SnapshotTest, AppendOnlyRefusesRemoves) {
-  Metadata m = metadata();
-  m.configuration["delta.appendOnly"] = "true";
-  commit(0, {Protocol{}, m, add("a", 1)});
-  auto base = load();
-  Transaction txn(fs_, io_, kRoot, *base);
-  txn.remove_file(remove("a"));
-  auto refused = txn.commit();
-  ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message().find("append-only"), std::string::npos);
-}
-
-TEST_F(SnapshotTest, CheckpointEveryTenCommits) {
-  commit(0, {Protocol{}, metadata()});
-  for (int v = 1; v <= 10; ++v) {
-    auto base = load();
-    Transaction txn(fs_, io_, kRoot, *base);
-    txn.add_file(add(fmt::format("f{}", v), 1));
-    auto result = txn.commit();
-    ASSERT_TRUE(result);
-    EXPECT_EQ(result->checkpoint_written, v == 10);
-  }
-  auto exists = fs_.exists(checkpoint_file_path(kRoot, 10));
-  ASSERT_TRUE(exists);
-  EXPECT_TRUE(*exists);
 }
 
 }  // namespace

@@ -1,6 +1,12 @@
 // engine/: type mapping both ways, SQL predicate translation, snapshot scans with partitions.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/strings.h"
 #include "engine/session.h"
 #include "engine/sql_predicate.h"
 #include "engine/table_ops.h"
@@ -10,6 +16,14 @@
 
 namespace silt::engine {
 namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
 
 TEST(TypeMappingTest, DuckDbTypesRoundTrip) {
   const char* types[] = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "BOOLEAN", "VARCHAR",
@@ -71,6 +85,51 @@ TEST_F(EngineTest, TableFilterOnlyForSingleDirectReads) {
   EXPECT_FALSE(table_filter_from_query(connection, "not sql at all", "t"));
 }
 
+TEST_F(EngineTest, DuckDbErrorsAreClassifiedByTheirTypeAndLoseTheSqlExcerpt) {
+  auto& connection = session_->connection();
+  auto conversion = connection.query_text("SELECT CAST('abc' AS INTEGER)");
+  ASSERT_FALSE(conversion);
+  EXPECT_EQ(conversion.error().code(), ErrorCode::kInvalidArgument);
+  auto binder = connection.query_text("SELECT\n  no_such_column\nFROM range(3)");
+  ASSERT_FALSE(binder);
+  EXPECT_EQ(binder.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(binder.error().message().find("LINE "), std::string::npos) << binder.error().message();
+  EXPECT_EQ(binder.error().sql_line(), 2) << binder.error().message();
+  auto missing = connection.query_text("SELECT * FROM read_parquet('/nonexistent/silt/x.parquet')");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kIo) << missing.error().message();
+  EXPECT_EQ(duckdb::error_code_for(10), ErrorCode::kConflict);      // TRANSACTION
+  EXPECT_EQ(duckdb::error_code_for(33), ErrorCode::kOutOfMemory);   // OUT_OF_MEMORY
+  EXPECT_EQ(duckdb::error_code_for(29), ErrorCode::kCancelled);     // INTERRUPT
+  EXPECT_EQ(duckdb::error_code_for(31), ErrorCode::kInternal);      // INTERNAL
+}
+
+TEST_F(EngineTest, SiblingSessionsShareTheDatabaseButNotTheirViews) {
+  auto sibling = session_->open_sibling();
+  ASSERT_TRUE(sibling) << sibling.error().message();
+  auto other = session_->open_sibling();
+  ASSERT_TRUE(other) << other.error().message();
+  for (auto* session : {sibling->get(), other->get()}) {
+    ASSERT_TRUE(session->connection().execute_script("CREATE SCHEMA IF NOT EXISTS bronze;").ok());
+  }
+  ASSERT_TRUE((*sibling)->connection().execute("CREATE VIEW bronze.events AS SELECT 1 AS n").ok());
+  ASSERT_TRUE((*other)->connection().execute("CREATE VIEW bronze.events AS SELECT 2 AS n").ok());
+  EXPECT_EQ(*(*sibling)->connection().query_value("SELECT n FROM bronze.events"), "1");
+  EXPECT_EQ(*(*other)->connection().query_value("SELECT n FROM bronze.events"), "2");
+  EXPECT_EQ(*(*sibling)->connection().query_value("SELECT current_setting('threads')"),
+            *session_->connection().query_value("SELECT current_setting('threads')"));
+  // Each in its own thread at once.
+  std::string a, b;
+  std::thread first([&] { a = (*sibling)->connection().query_value("SELECT sum(range) FROM range(1000000)")->value_or(""); });
+  std::thread second([&] { b = (*other)->connection().query_value("SELECT sum(range) FROM range(1000000)")->value_or(""); });
+  first.join();
+  second.join();
+  EXPECT_EQ(a, "499999500000");
+  EXPECT_EQ(b, a);
+  other->reset();  // its catalog is detached with it
+  EXPECT_EQ(*(*sibling)->connection().query_value("SELECT n FROM bronze.events"), "1");
+}
+
 TEST_F(EngineTest, ScanInjectsPartitionValuesFromTheLog) {
   testing::TempDir dir;
   storage::LocalFileSystem fs;
@@ -82,8 +141,21 @@ TEST_F(EngineTest, ScanInjectsPartitionValuesFromTheLog) {
   options.partition_by = {"kind"};
   auto written = ops.write(root, source, options);
   ASSERT_TRUE(written) << written.error().message();
+  // Directory names that lie: the values come from the log's partitionValues, never from paths.
+  std::filesystem::rename(root + "/kind=even", root + "/kind=odd");
+  std::filesystem::rename(root + "/kind=NULL", root + "/kind=other");
+  for (const auto& entry : std::filesystem::directory_iterator(root + "/_delta_log")) {
+    if (entry.path().extension() != ".json") continue;
+    std::string text = read_text(entry.path().string());
+    text = replace_all(replace_all(text, "kind=even/", "kind=odd/"), "kind=NULL/", "kind=other/");
+    std::ofstream(entry.path(), std::ios::trunc) << text;
+  }
   auto snapshot = ops.load(root);
   ASSERT_TRUE(snapshot);
+  ASSERT_EQ((*snapshot)->files().size(), 2u);
+  for (const auto& file : (*snapshot)->files()) {
+    EXPECT_TRUE(file.path.rfind("kind=odd/", 0) == 0 || file.path.rfind("kind=other/", 0) == 0) << file.path;
+  }
   ASSERT_TRUE(session_->register_snapshot("t", **snapshot).ok());
   auto result = session_->connection().query_text(
       "SELECT coalesce(kind, 'null') AS k, count(*), sum(id) FROM t GROUP BY ALL ORDER BY 1");

@@ -75,22 +75,24 @@ TEST_F(TableMergeTest, TimestampStringAndDoubleKeysMatchAcrossFiles) {
 }
 
 TEST_F(TableMergeTest, ManyKeysSkipFilesByRange) {
-  // Ten files of 1000 ids each; 500 updates in ids 3000..3999 and 500 inserts above the table (more
-  // distinct keys than ranges: the file with 3000..3999 is the only one read).
-  for (int file = 0; file < 10; ++file) {
+  // Twenty files of 1000 ids each; 500 updates in ids 3000..3999 and 500 inserts above the table.
+  // The keys' [min, max] alone leaves 17 candidate files; summarised as ranges (more distinct keys
+  // than ranges), only the file with 3000..3999 is read.
+  for (int file = 0; file < 20; ++file) {
     append("SELECT range AS id, 0 AS version FROM range(" + std::to_string(file * 1000) + ", " +
            std::to_string(file * 1000 + 1000) + ")");
   }
   auto report = merge(
       "SELECT id, 1 AS version FROM (SELECT range * 2 + 3000 AS id FROM range(500) UNION ALL "
-      "SELECT range + 20000 FROM range(500))",
+      "SELECT range + 40000 FROM range(500))",
       {"id"});
   EXPECT_EQ(report.rows_updated, 500);
   EXPECT_EQ(report.rows_inserted, 500);
   EXPECT_EQ(report.rows_copied, 500);
   EXPECT_EQ(report.files_removed, 1);
+  EXPECT_EQ(report.files_scanned, 1) << "only the file holding 3000..3999 may be read";
   EXPECT_EQ(query_value("SELECT count(*) || '/' || count(DISTINCT id) || '/' || sum(version) FROM t"),
-            "10500/10500/1000");
+            "20500/20500/1000");
 }
 
 TEST_F(TableMergeTest, MissingTableIsNotFound) {
@@ -156,7 +158,11 @@ TEST_F(TableMergeTest, OverwriteSchemaReplacesColumnsAndPartitioning) {
   WriteOptions options;
   options.mode = WriteMode::kOverwrite;
   auto refused = ops_->write(root_, source, options);
-  EXPECT_FALSE(refused);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().reason(), "unknown_input_column") << refused.error().message();
+  EXPECT_EQ(refused.error().detail("column"), "code");
+  EXPECT_EQ(query_value("SELECT count(*) FROM t"), "3") << "a refused overwrite leaves the table as it was";
   options.overwrite_schema = true;
   options.partition_by = {"day"};
   auto written = ops_->write(root_, source, options);
@@ -172,13 +178,13 @@ TEST_F(TableMergeTest, PreparedCommitsAreMadeOnceAndConflictLikeAnyOther) {
   append("SELECT range AS id, 'a' AS name FROM range(3)");
   Source source;
   source.query = "SELECT 1 AS id, 'b' AS name UNION ALL SELECT 7, 'n'";
-  PreparedCommit prepared;
   MergeOptions options;
   options.keys = {"id"};
-  options.prepare = &prepared;
+  options.prepare_only = true;
   auto report = ops_->merge(root_, source, options);
   ASSERT_TRUE(report) << report.error().message();
   EXPECT_TRUE(report->prepared);
+  PreparedCommit prepared = report->prepared.value_or(PreparedCommit{});
   EXPECT_EQ(report->version, -1);
   EXPECT_EQ(prepared.read_version, 0);
   EXPECT_EQ(query_value("SELECT string_agg(id || name, ',' ORDER BY id) FROM t"), "0a,1a,2a");  // not visible yet
@@ -195,10 +201,10 @@ TEST_F(TableMergeTest, PreparedCommitsAreMadeOnceAndConflictLikeAnyOther) {
   EXPECT_EQ(query_value("SELECT count(*) FROM t"), "4");
 
   // A prepared merge whose rewritten file was removed meanwhile conflicts instead of committing.
-  PreparedCommit stale;
-  options.prepare = &stale;
   source.query = "SELECT 2 AS id, 'c' AS name";
-  ASSERT_TRUE(ops_->merge(root_, source, options));
+  auto stale_report = ops_->merge(root_, source, options);
+  ASSERT_TRUE(stale_report && stale_report->prepared);
+  PreparedCommit stale = *stale_report->prepared;
   MergeOptions direct;
   direct.keys = {"id"};
   source.query = "SELECT 2 AS id, 'd' AS name";

@@ -162,6 +162,35 @@ TYPED_TEST(FileSystemContractTest, ListReturnsOnlyFilesDirectlyInsideSortedByPat
   EXPECT_EQ((*files)[3].size, 0);
 }
 
+TYPED_TEST(FileSystemContractTest, ListPageStartsAfterANameAndPages) {
+  auto& fs = this->fs();
+  for (const char* name : {"t/a.json", "t/b.json", "t/c.json", "t/d.json", "t/e.json", "t/sub/x.json"}) {
+    SILT_ASSERT_OK(fs.write(this->path(name), "x"));
+  }
+  auto first = fs.list_page(this->path("t"), "", 2);
+  SILT_ASSERT_OK(first);
+  EXPECT_EQ(paths_of(first->files), (std::vector<std::string>{this->path("t/a.json"), this->path("t/b.json")}));
+  ASSERT_FALSE(first->next_start_after.empty());
+  auto second = fs.list_page(this->path("t"), first->next_start_after, 2);
+  SILT_ASSERT_OK(second);
+  EXPECT_EQ(paths_of(second->files), (std::vector<std::string>{this->path("t/c.json"), this->path("t/d.json")}));
+  auto third = fs.list_page(this->path("t"), second->next_start_after, 2);
+  SILT_ASSERT_OK(third);
+  EXPECT_EQ(paths_of(third->files), (std::vector<std::string>{this->path("t/e.json")}));
+  EXPECT_TRUE(third->next_start_after.empty());
+  // A start that names no file: everything that sorts after it.
+  auto after = list_after(fs, this->path("t"), this->path("t/bz"));
+  SILT_ASSERT_OK(after);
+  EXPECT_EQ(paths_of(*after), (std::vector<std::string>{this->path("t/c.json"), this->path("t/d.json"),
+                                                        this->path("t/e.json")}));
+  auto all = list_after(fs, this->path("t"), "");
+  SILT_ASSERT_OK(all);
+  EXPECT_EQ(all->size(), 5u);
+  auto missing = fs.list_page(this->path("missing"), "", 10);
+  SILT_ASSERT_OK(missing);
+  EXPECT_TRUE(missing->files.empty());
+}
+
 TYPED_TEST(FileSystemContractTest, ListAcceptsATrailingSlash) {
   SILT_ASSERT_OK(this->fs().write(this->path("t/a.json"), "a"));
   Result<std::vector<FileInfo>> files = this->fs().list(this->path("t") + "/");
