@@ -1,6 +1,9 @@
 // Parsing of memory sizes; see memory_size.h.
 #include "base/memory_size.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -46,5 +49,13 @@ Result<int64_t> parse_memory_size(const std::string& text) {
   }
   return static_cast<int64_t>(std::llround(bytes));
 }
+
+int64_t physical_memory_bytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page_size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<int64_t>(pages) * page_size : (int64_t{4} << 30);
+}
+
+int64_t default_memory_limit_bytes() { return std::max<int64_t>(physical_memory_bytes() * 3 / 4, int64_t{256} << 20); }
 
 }  // namespace silt

@@ -26,6 +26,10 @@ std::string uri_decode(std::string_view text);
 // SQL literal quoting: 'it''s' and "col""name".
 std::string sql_string(std::string_view text);
 std::string sql_identifier(std::string_view name);
+
+// A plain identifier: an ASCII letter or '_' first, then letters, digits and '_' (names of models,
+// schemas, variables and sources that need no quoting).
+bool is_identifier(std::string_view text);
 // Damerau-Levenshtein distance (insertions, deletions, substitutions, adjacent transpositions), for
 // "did you mean" suggestions.
 int edit_distance(const std::string& a, const std::string& b);

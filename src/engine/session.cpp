@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "base/ids.h"
+#include "base/memory_size.h"
 #include "base/strings.h"
 #include "delta/actions.h"
 #include "delta/file_pruning.h"
@@ -41,10 +42,7 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   SessionOptions resolved = options;
   if (resolved.threads <= 0) resolved.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (resolved.memory_limit.empty()) {
-    long pages = sysconf(_SC_PHYS_PAGES);
-    long page_size = sysconf(_SC_PAGE_SIZE);
-    int64_t bytes = pages > 0 && page_size > 0 ? static_cast<int64_t>(pages) * page_size : (int64_t{4} << 30);
-    resolved.memory_limit = std::to_string(std::max<int64_t>(bytes * 3 / 4 / (1 << 20), 256)) + "MB";
+    resolved.memory_limit = std::to_string(default_memory_limit_bytes() >> 20) + "MiB";
   }
   if (resolved.temp_directory.empty()) {
     std::error_code ignored;

@@ -17,6 +17,7 @@
 #include "pipeline/model/suggestion.h"
 #include "pipeline/quality/quality.h"
 #include "pipeline/quality/quality_store.h"
+#include "pipeline/run/runner.h"
 
 namespace silt::app {
 namespace {
@@ -128,9 +129,7 @@ Result<int> run_check(const CheckArgs& args, CommandContext& context) {
     return kExitOk;
   }
 
-  const auto& engine_settings = project->config.engine;
-  SILT_TRY_ASSIGN(auto session, engine::Session::open(engine::SessionOptions{
-                                    engine_settings.threads, engine_settings.memory_limit, engine_settings.temp_directory}));
+  SILT_TRY_ASSIGN(auto session, engine::Session::open(pipeline::engine_session_options(project->config.engine)));
   engine::TableOps ops(*session, context.fs());
   delta::VersionSpec spec;
   spec.version = args.version;

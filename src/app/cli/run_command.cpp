@@ -1,11 +1,15 @@
 // `silt run`, `silt plan`, `silt backfill`, `silt runs`: running a project's models and its run history.
 #include <CLI/CLI.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -20,6 +24,48 @@
 
 namespace silt::app {
 namespace {
+
+std::atomic<int> g_stop_signal{0};
+extern "C" void remember_stop_signal(int signal_number) { g_stop_signal = signal_number; }
+
+// While alive, SIGINT and SIGTERM cancel the runner's run (the models running are interrupted,
+// the others skipped, the record says "cancelled") instead of killing the process mid-write. A
+// watcher thread turns the signal into Runner::cancel, which is not safe inside a handler.
+class CancelOnSignal {
+ public:
+  explicit CancelOnSignal(pipeline::Runner& runner) : runner_(runner) {
+    g_stop_signal = 0;
+    struct sigaction action = {};
+    action.sa_handler = remember_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+    watcher_ = std::thread([this] {
+      while (!done_) {
+        if (g_stop_signal != 0 && !runner_.cancelled()) {
+          std::cerr << "silt: stopping the run (signal " << g_stop_signal << "); interrupting running models\n";
+          runner_.cancel();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~CancelOnSignal() {
+    done_ = true;
+    watcher_.join();
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  CancelOnSignal(const CancelOnSignal&) = delete;
+  CancelOnSignal& operator=(const CancelOnSignal&) = delete;
+
+ private:
+  pipeline::Runner& runner_;
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
+  struct sigaction previous_int_ = {};
+  struct sigaction previous_term_ = {};
+};
 
 using json = nlohmann::ordered_json;
 
@@ -182,6 +228,7 @@ void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
     options.resume_run_id = args->resume;
     ProgressPrinter progress(!args->json && isatty(STDERR_FILENO));
     pipeline::Runner runner(**project, context.fs());
+    CancelOnSignal cancel_on_signal(runner);
     *exit_code = finish_run(runner.run(options, &progress), args->json);
   });
 }
@@ -214,6 +261,7 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       return;
     }
     pipeline::Runner runner(**project, context.fs());
+    CancelOnSignal cancel_on_signal(runner);
     ProgressPrinter progress(!args->json && isatty(STDERR_FILENO));
     json records = json::array();
     *exit_code = kExitOk;
@@ -226,6 +274,12 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       options.lock = args->lock;
       options.command = "backfill";
       auto record = runner.run(options, &progress);
+      if (runner.cancelled()) {
+        *exit_code = kExitFailed;
+        if (record) print_summary(*record);
+        std::cerr << fmt::format("error: backfill cancelled at {}\n", options.run_date);
+        return;
+      }
       if (!record) {
         *exit_code = report_error(record.error());
         return;

@@ -67,12 +67,6 @@ struct LoadedModel {
   QualityPositions quality_positions;
 };
 
-bool is_identifier(const std::string& text) {
-  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 bool same_name(const std::string& a, const std::string& b) { return to_lower(a) == to_lower(b); }
 
 // A DuckDB message on one line.

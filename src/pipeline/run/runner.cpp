@@ -36,29 +36,22 @@ namespace {
 
 std::string today_utc() { return format_timestamp_ms(now_ms()).substr(0, 10); }
 
-int64_t physical_memory_bytes() {
-  long pages = sysconf(_SC_PHYS_PAGES);
-  long page_size = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page_size > 0 ? static_cast<int64_t>(pages) * page_size : (int64_t{4} << 30);
-}
-
-// The engine's resources for a run: the project's threads and memory, shared by every model the
-// run executes at once (their sessions are siblings on one database).
-engine::SessionOptions run_session_options(const EngineSettings& engine) {
-  engine::SessionOptions options;
-  options.threads = engine.threads > 0 ? engine.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int64_t memory = physical_memory_bytes() * 3 / 4;
-  if (!engine.memory_limit.empty()) memory = parse_memory_size(engine.memory_limit).value_or(memory);
-  options.memory_limit = std::to_string(std::max<int64_t>(memory / (1 << 20), 256)) + "MiB";
-  options.temp_directory = engine.temp_directory;
-  return options;
-}
-
 // --- the DAG ----------------------------------------------------------------------------------
 
 std::string run_timestamp_text(int64_t ms) { return format_timestamp_ms(ms); }
 
 }  // namespace
+
+engine::SessionOptions engine_session_options(const EngineSettings& engine) {
+  engine::SessionOptions options;
+  options.threads = engine.threads;
+  // As silt reads sizes ("1.5GB", "512 MiB"), handed to DuckDB in a form it reads the same way.
+  if (auto bytes = parse_memory_size(engine.memory_limit); !engine.memory_limit.empty() && bytes) {
+    options.memory_limit = std::to_string(std::max<int64_t>(*bytes >> 20, 256)) + "MiB";
+  }
+  options.temp_directory = engine.temp_directory;
+  return options;
+}
 
 std::optional<int64_t> parse_date_days(const std::string& text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
@@ -103,7 +96,7 @@ Result<int> recover_pending(const Project& project, storage::FileSystem& fs, con
 
 }  // namespace
 
-Result<int> Runner::recover() { return recover_pending(project_, fs_, run_session_options(project_.config.engine)); }
+Result<int> Runner::recover() { return recover_pending(project_, fs_, engine_session_options(project_.config.engine)); }
 
 namespace {
 
@@ -121,7 +114,7 @@ Result<std::string> resolve_run_date(const std::string& given) {
 Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
   SILT_TRY_ASSIGN(auto run_date, resolve_run_date(options.run_date));
   SILT_TRY_ASSIGN(auto selected, select_models(project_, options.selectors));
-  engine::SessionOptions session_options = run_session_options(project_.config.engine);
+  engine::SessionOptions session_options = engine_session_options(project_.config.engine);
   session_options.threads = 1;
   SILT_TRY_ASSIGN(auto session, engine::Session::open(session_options));
   engine::TableOps ops(*session, fs_);
@@ -285,7 +278,7 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   for (size_t i = 0; i < order.size(); ++i) index_of[order[i]->name] = i;
 
   // Linked commits a crashed run left half made are completed before anything else runs.
-  SILT_TRY(recover_pending(project_, fs_, run_session_options(project_.config.engine)).status());
+  SILT_TRY(recover_pending(project_, fs_, engine_session_options(project_.config.engine)).status());
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -332,13 +325,24 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   int workers = std::max(1, std::min(options.threads, total));
   std::mutex open_mutex;  // open_sibling is called from the workers
   // One database for the run: parallel models share its threads and memory rather than divide them.
-  SILT_TRY_ASSIGN(auto database_session, engine::Session::open(run_session_options(project_.config.engine)));
+  SILT_TRY_ASSIGN(auto database_session, engine::Session::open(engine_session_options(project_.config.engine)));
   auto work = [&]() {
     std::unique_ptr<engine::Session> session;
     std::unique_lock<std::mutex> lock(mutex);
     while (true) {
       if (finished == total) break;
-      auto next = next_ready();
+      if (cancelled_) {
+        // Nothing new starts; what is pending is skipped, what runs is being interrupted.
+        for (size_t i = 0; i < order.size(); ++i) {
+          if (record.models[i].status != ModelStatus::kPending) continue;
+          record.models[i].status = ModelStatus::kSkipped;
+          record.models[i].message = "the run was cancelled";
+          ++finished;
+          if (observer) observer->model_finished(record.models[i], finished, total);
+        }
+        if (finished == total) break;
+      }
+      auto next = cancelled_ ? std::nullopt : next_ready();
       if (!next) {
         changed.wait(lock);
         continue;
@@ -361,8 +365,14 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
         else status = std::move(opened).error();
       }
       if (status.ok()) {
+        watch(&session->connection());
         ModelExecutor executor(context, *session);
-        status = executor.execute(*order[i], run);
+        status = cancelled_ ? Status(make_error(ErrorCode::kCancelled, "cancelled")) : executor.execute(*order[i], run);
+        unwatch(&session->connection());
+        if (!status.ok() && cancelled_) {
+          status = make_error(ErrorCode::kCancelled,
+                              fmt::format("{}: cancelled (the run was stopped while this model ran)", order[i]->file));
+        }
       }
       run.duration_ms = (monotonic_ns() - begin) / 1000000;
       if (status.ok()) {
@@ -392,9 +402,28 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   for (auto& thread : threads) thread.join();
 
   record.finished_ms = now_ms();
-  record.status = record.count(ModelStatus::kFailed) || record.count(ModelStatus::kSkipped) ? "failed" : "success";
+  record.status = cancelled_                                                             ? "cancelled"
+                  : record.count(ModelStatus::kFailed) || record.count(ModelStatus::kSkipped) ? "failed"
+                                                                                              : "success";
   save();
   return record;
+}
+
+void Runner::cancel() {
+  cancelled_ = true;
+  std::lock_guard<std::mutex> lock(active_mutex_);
+  for (auto* connection : active_) connection->interrupt();
+}
+
+void Runner::watch(engine::duckdb::Connection* connection) {
+  std::lock_guard<std::mutex> lock(active_mutex_);
+  active_.insert(connection);
+  if (cancelled_) connection->interrupt();
+}
+
+void Runner::unwatch(engine::duckdb::Connection* connection) {
+  std::lock_guard<std::mutex> lock(active_mutex_);
+  active_.erase(connection);
 }
 
 }  // namespace silt::pipeline

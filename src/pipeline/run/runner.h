@@ -5,12 +5,16 @@
 // descendants while the others go on. Every run is recorded (RunStore).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "engine/session.h"
 #include "pipeline/model/model.h"
 #include "pipeline/run/run_record.h"
 #include "storage/file_system.h"
@@ -64,10 +68,26 @@ class Runner {
   // half made; returns how many records were completed. `run` does this first too.
   Result<int> recover();
 
+  // Stops a run in progress (callable from any thread, a signal watcher included): no model starts
+  // any more, running queries are interrupted (their models fail, committing nothing), the others
+  // are skipped, and the record's status is "cancelled". A commit already under way completes.
+  void cancel();
+  bool cancelled() const { return cancelled_; }
+
  private:
+  void watch(engine::duckdb::Connection* connection);
+  void unwatch(engine::duckdb::Connection* connection);
+
   const Project& project_;
   storage::FileSystem& fs_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex active_mutex_;
+  std::set<engine::duckdb::Connection*> active_;  // connections running a model now
 };
+
+// The engine settings of a project (silt.yaml's engine:) as session options; unset values take the
+// engine's defaults (one thread per core, 75% of memory).
+engine::SessionOptions engine_session_options(const EngineSettings& engine);
 
 // "2025-11-03" -> days since epoch; nullopt for anything else (including impossible dates).
 std::optional<int64_t> parse_date_days(const std::string& text);

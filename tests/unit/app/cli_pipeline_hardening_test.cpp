@@ -300,5 +300,28 @@ TEST_F(CliPipelineHardening, ABadSourceValueNamesItsFileAndLine) {
   EXPECT_EQ(query_csv("p/lake/bronze/orders", "SELECT count(*) AS n FROM o"), "n\n2\n");
 }
 
+// Ctrl-C (SIGINT) during a run: the running model is interrupted and commits nothing, its
+// dependents are skipped, the record says "cancelled", and the process exits 1 on its own.
+TEST_F(CliPipelineHardening, ASignalCancelsTheRunCleanly) {
+  write_file("p/silt.yaml", "name: shop\nstorage: ./lake\n");
+  write_file("p/models/main/slow.sql",
+             "SELECT count(*) AS n FROM range(100000000000) a WHERE a.range % 7 = 3\n");
+  write_file("p/models/main/after.sql", "SELECT n FROM main.slow\n");
+  CommandResult result = run_command(
+      {"/bin/sh", "-c",
+       std::string("\"") + SILT_BINARY +
+           "\" run --project p --date 2025-11-01 & pid=$!; sleep 2; kill -INT $pid; wait $pid; echo \"exit=$?\""},
+      path(""));
+  EXPECT_NE(result.out.find("exit=1"), std::string::npos) << result.out << result.err;
+  EXPECT_NE(result.err.find("stopping the run"), std::string::npos) << result.err;
+  EXPECT_FALSE(exists("p/lake/main/slow/_delta_log"));
+  json runs = silt_json({"runs", "--project", "p", "--json"});
+  ASSERT_EQ(runs.size(), 1u) << runs.dump();
+  EXPECT_EQ(runs[0]["status"], "cancelled") << runs.dump();
+  std::string all = runs.dump();
+  EXPECT_NE(all.find("cancelled (the run was stopped while this model ran)"), std::string::npos) << all;
+  EXPECT_NE(all.find("skipped"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace silt::testing

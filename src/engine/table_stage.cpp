@@ -1,0 +1,228 @@
+// Staging data files: DuckDB's COPY into a staging directory inside the table, per-file statistics
+// from RETURN_STATS turned into add actions, the files moved into place, then one commit.
+#include "engine/table_ops.h"
+#include "engine/table_ops_internal.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/strings.h"
+#include "delta/file_pruning.h"
+#include "delta/table_features.h"
+#include "delta/table_properties.h"
+#include "delta/transaction.h"
+#include "engine/input_reader.h"
+#include "engine/sql_predicate.h"
+#include "engine/type_mapping.h"
+
+namespace silt::engine {
+
+using nlohmann::json;
+
+namespace {
+
+std::string relative_to(const std::string& root, const std::string& path) {
+  std::string prefix = root;
+  if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+  if (starts_with(path, prefix)) return path.substr(prefix.size());
+  return path;
+}
+
+// DuckDB's printed min/max -> the JSON value Delta stats use for that column type; nullopt to omit.
+std::optional<json> stat_value(const std::string& text, const delta::DataType& type, bool is_max) {
+  if (type.kind == delta::DataType::Kind::kDecimal) {
+    try {
+      return json(std::stod(text));  // JSON number; readers compare decimals exactly from text
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (type.kind != delta::DataType::Kind::kPrimitive) return std::nullopt;
+  const std::string& n = type.name;
+  if (n == "long" || n == "integer" || n == "short" || n == "byte") {
+    auto value = parse_int64(text);
+    if (!value) return std::nullopt;
+    return json(*value);
+  }
+  if (n == "float" || n == "double") {
+    try {
+      double value = std::stod(text);
+      if (std::isnan(value) || std::isinf(value)) return std::nullopt;
+      return json(value);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (n == "string") {
+    if (text.size() > 64) return std::nullopt;  // long strings: keep no bound rather than a wrong one
+    return json(text);
+  }
+  if (n == "date") return json(text);
+  if (n == "timestamp") {
+    // "2025-01-01 10:00:00.123456+00" -> "2025-01-01T10:00:00.123Z" (truncated to milliseconds).
+    auto ms = parse_timestamp_ms(text.substr(0, text.find_first_of("+", 10)));
+    if (!ms) return std::nullopt;
+    if (is_max) {
+      // Truncation makes the max smaller than the real value; readers add 1 ms, as Spark does.
+    }
+    std::string formatted = format_timestamp_ms(*ms);
+    formatted[10] = 'T';
+    return json(formatted + "Z");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std::string& select_sql,
+                                              const delta::Schema& schema,
+                                              const std::vector<std::string>& partition_columns,
+                                              int64_t target_file_bytes) {
+  SILT_TRY(fs_.create_directories(root));
+  std::string options = "FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true, "
+                        "APPEND true";
+  if (!partition_columns.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& column : partition_columns) quoted.push_back(sql_identifier(column));
+    options += ", PARTITION_BY (" + join(quoted, ", ") + ")";
+  } else {
+    // DuckDB cannot rotate files within partitions; unpartitioned output rotates at the target size.
+    options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
+  }
+  // DuckDB writes into a staging directory of silt's naming (ASCII, inside the table root), and the
+  // files move to their place only when all were written: a failed COPY leaves nothing in the
+  // table's directories (the whole staging directory goes), and every file DuckDB reports is
+  // checked to lie inside the staging directory (DuckDB mangles paths ending in some non-ASCII
+  // characters) before it is moved.
+  std::string staging = root + "/_silt_staging_" + replace_all(new_uuid(), "-", "");
+  auto remove_staging = [&]() {
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+  };
+  std::string sql = "COPY (" + select_sql + ") TO " + sql_string(staging) + " (" + options + ")";
+  auto copied = session_.connection().query_any(sql);
+  if (!copied) {
+    remove_staging();
+    return std::move(copied).error();
+  }
+  const auto& result = *copied;
+
+  StagedFiles staged;
+  int64_t now = now_ms();
+  std::set<std::string> partition_set;
+  for (const auto& column : partition_columns) partition_set.insert(column);
+  // Files DuckDB wrote, checked, and their places in the table.
+  std::vector<std::pair<std::string, std::string>> moves;
+  for (const auto& row : result.rows) {
+    if (!row[0]) continue;
+    if (!starts_with(*row[0], staging + "/") || row[0]->find("/../") != std::string::npos) {
+      remove_staging();
+      return make_error(ErrorCode::kInternal,
+                        fmt::format("DuckDB wrote a data file outside the staging directory {}: {}", staging, *row[0]));
+    }
+    int64_t records = row[1] ? parse_int64(*row[1]).value_or(0) : 0;
+    if (records == 0) continue;  // an empty input still makes one empty file: leave it out
+    std::string absolute = root + "/" + row[0]->substr(staging.size() + 1);
+    moves.emplace_back(*row[0], absolute);
+    staged.absolute_paths.push_back(absolute);
+    delta::AddFile add;
+    add.path = uri_encode_path(relative_to(root, absolute));
+    add.size = row[2] ? parse_int64(*row[2]).value_or(0) : 0;
+    add.modification_time = now;
+    add.data_change = true;
+    // Partition values as DuckDB reports them (text; JSON null for NULL).
+    if (!partition_columns.empty()) {
+      json keys = row[5] ? json::parse(*row[5], nullptr, false) : json::object();
+      for (const auto& column : partition_columns) {
+        std::optional<std::string> value;
+        if (keys.is_object() && keys.contains(column) && keys[column].is_string()) value = keys[column].get<std::string>();
+        add.partition_values[column] = value;
+      }
+    }
+    // Stats: numRecords, minValues, maxValues, nullCount for top-level data columns.
+    nlohmann::ordered_json stats;
+    stats["numRecords"] = records;
+    json min_values = json::object(), max_values = json::object(), null_count = json::object();
+    json column_stats = row[4] ? json::parse(*row[4], nullptr, false) : json::object();
+    for (const auto& field : schema.fields) {
+      if (partition_set.count(field.name)) continue;
+      std::string key = "\"" + replace_all(field.name, "\"", "\"\"") + "\"";
+      if (!column_stats.is_object() || !column_stats.contains(key)) continue;
+      const json& entry = column_stats[key];
+      if (entry.contains("null_count") && entry["null_count"].is_string()) {
+        if (auto count = parse_int64(entry["null_count"].get<std::string>())) null_count[field.name] = *count;
+      }
+      if (entry.contains("min") && entry["min"].is_string()) {
+        if (auto value = stat_value(entry["min"].get<std::string>(), field.type, false)) min_values[field.name] = *value;
+      }
+      if (entry.contains("max") && entry["max"].is_string()) {
+        if (auto value = stat_value(entry["max"].get<std::string>(), field.type, true)) max_values[field.name] = *value;
+      }
+    }
+    stats["minValues"] = std::move(min_values);
+    stats["maxValues"] = std::move(max_values);
+    stats["nullCount"] = std::move(null_count);
+    add.stats = stats.dump();
+    staged.rows += records;
+    staged.bytes += add.size;
+    staged.adds.push_back(std::move(add));
+  }
+  for (const auto& [from, to] : moves) {
+    std::error_code error;
+    std::filesystem::create_directories(std::filesystem::path(to).parent_path(), error);
+    if (!error) std::filesystem::rename(from, to, error);
+    if (error) {
+      discard(root, staged);
+      remove_staging();
+      return make_error(ErrorCode::kIo, fmt::format("moving data file {} to {}: {}", from, to, error.message()));
+    }
+  }
+  remove_staging();
+  return staged;
+}
+
+void TableOps::discard(const std::string& root, const StagedFiles& staged) {
+  for (const auto& path : staged.absolute_paths) (void)fs_.remove(path);
+}
+
+Result<OperationReport> TableOps::commit_staged(delta::Transaction& txn, const std::string& root,
+                                                const StagedFiles& staged, OperationReport report,
+                                                int64_t files_removed, int64_t started_ns, bool prepare_only) {
+  report.files_added = static_cast<int64_t>(staged.adds.size());
+  report.files_removed = files_removed;
+  report.bytes_added = staged.bytes;
+  if (prepare_only) {
+    // Stop here: the staged files stay for the commit made later from this description.
+    PreparedCommit prepared;
+    prepared.root = root;
+    prepared.read_version = txn.read_version();
+    prepared.txn_id = txn.txn_id();
+    prepared.transaction = txn.serialize();
+    report.prepared = std::move(prepared);
+    report.duration_ms = (monotonic_ns() - started_ns) / 1000000;
+    return report;
+  }
+  auto committed = txn.commit();
+  if (!committed) {
+    discard(root, staged);
+    return std::move(committed).error();
+  }
+  report.version = committed->version;
+  report.attempts = committed->attempts;
+  report.checkpoint_written = committed->checkpoint_written;
+  report.files_added = static_cast<int64_t>(staged.adds.size());
+  report.files_removed = files_removed;
+  report.bytes_added = staged.bytes;
+  report.duration_ms = (monotonic_ns() - started_ns) / 1000000;
+  return report;
+}
+
+}  // namespace silt::engine
