@@ -321,6 +321,11 @@ TEST_F(CliPipelineHardening, ASignalCancelsTheRunCleanly) {
   std::string all = runs.dump();
   EXPECT_NE(all.find("cancelled (the run was stopped while this model ran)"), std::string::npos) << all;
   EXPECT_NE(all.find("skipped"), std::string::npos) << all;
+  // A cancelled run resumes like a failed one.
+  write_file("p/models/main/slow.sql", "SELECT 42 AS n\n");
+  CommandResult resumed = silt({"run", "--project", "p", "--resume", runs[0]["run_id"].get<std::string>()});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(query_csv("p/lake/main/after", "SELECT n FROM o"), "n\n42\n");
 }
 
 }  // namespace
