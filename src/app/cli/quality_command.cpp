@@ -16,6 +16,7 @@
 #include "engine/table_ops.h"
 #include "pipeline/model/suggestion.h"
 #include "pipeline/quality/quality.h"
+#include "pipeline/quality/model_quality.h"
 #include "pipeline/quality/quality_store.h"
 #include "pipeline/run/runner.h"
 
@@ -43,23 +44,6 @@ Result<const pipeline::Model*> find_model(const pipeline::Project& project, cons
 }
 
 // Rows of a snapshot: from the log's statistics when every file has them, else counted.
-Result<int64_t> snapshot_rows(engine::Session& session, const delta::Snapshot& snapshot) {
-  if (int64_t rows = snapshot.num_records(); rows >= 0) return rows;
-  SILT_TRY_ASSIGN(auto scan, session.scan_sql(snapshot));
-  SILT_TRY_ASSIGN(auto value, session.connection().query_value("SELECT count(*) FROM (" + scan + ")"));
-  return value ? parse_int64(*value).value_or(0) : 0;
-}
-
-std::string outcome_of(const std::vector<pipeline::CheckResult>& results, bool contract_failed) {
-  bool warned = false;
-  for (const auto& result : results) {
-    if (result.status == "fail") return "failed";
-    warned = warned || result.status == "warn";
-  }
-  if (contract_failed) return "failed";
-  return warned ? "warned" : "passed";
-}
-
 int count_status(const pipeline::QualityReport& report, const std::string& status) {
   int count = 0;
   for (const auto& result : report.results) count += result.status == status ? 1 : 0;
@@ -119,10 +103,7 @@ Result<int> run_check(const CheckArgs& args, CommandContext& context) {
   SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context.options()));
   SILT_TRY_ASSIGN(const pipeline::Model* model, find_model(*project, args.model));
   const pipeline::QualityConfig& quality = model->config.quality;
-  std::vector<pipeline::CheckSpec> checks = quality.checks;
-  if (quality.contract) {
-    for (auto& check : pipeline::contract_checks(*quality.contract)) checks.push_back(std::move(check));
-  }
+  std::vector<pipeline::CheckSpec> checks = pipeline::model_checks(quality);
   if (checks.empty() && !quality.contract) {
     std::cout << fmt::format("model '{}' has no checks or contract (add `checks:` to its configuration in {})\n",
                              model->name, model->file);
@@ -166,28 +147,23 @@ Result<int> run_check(const CheckArgs& args, CommandContext& context) {
     delta::VersionSpec previous;
     previous.version = version - 1;
     SILT_TRY_ASSIGN(auto before, ops.load(project->table_location(*model), previous));
-    SILT_TRY_ASSIGN(environment.previous_rows, snapshot_rows(*session, *before));
+    SILT_TRY_ASSIGN(environment.previous_rows, pipeline::snapshot_row_count(*session, *before));
   }
   int64_t checked_ms = now_ms();
   environment.now_timestamp = format_timestamp_ms(checked_ms);
 
   SILT_TRY_ASSIGN(auto results, pipeline::evaluate_checks(session->connection(), checks, environment));
 
-  Status contract_status;
-  if (quality.contract) {
-    SILT_TRY_ASSIGN(auto described, session->connection().query_text(fmt::format("DESCRIBE {}", kCheckedView)));
-    std::vector<std::pair<std::string, std::string>> columns;
-    for (const auto& row : described.rows) columns.emplace_back(row.at(0).value_or(""), row.at(1).value_or(""));
-    contract_status = pipeline::check_contract_columns(*quality.contract, columns, model->file);
-  }
+  Status contract_status =
+      pipeline::check_relation_contract(session->connection(), quality, kCheckedView, model->file);
 
   pipeline::QualityReport report;
   report.table = model->qualified_name();
   report.model = model->name;
   report.table_version = version;
-  report.outcome = outcome_of(results, !contract_status.ok());
+  report.outcome = pipeline::quality_verdict(results, !contract_status.ok()).outcome();
   if (results.empty()) {
-    SILT_TRY_ASSIGN(report.rows_checked, snapshot_rows(*session, **snapshot));
+    SILT_TRY_ASSIGN(report.rows_checked, pipeline::snapshot_row_count(*session, **snapshot));
   } else {
     report.rows_checked = results.front().checked;
   }

@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "pipeline/quality/model_quality.h"
 #include "pipeline/quality/quality.h"
 #include "pipeline/quality/quality_store.h"
 #include "pipeline/run/model_executor.h"
@@ -39,29 +40,18 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
                                   ModelRun& out) {
   const QualityConfig& quality = model.config.quality;
   auto& connection = session_.connection();
-  if (quality.contract) {
-    SILT_TRY_ASSIGN(auto described, connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE silt_model)"));
-    std::vector<std::pair<std::string, std::string>> columns;
-    for (const auto& row : described.rows) columns.emplace_back(row[0].value_or(""), row[1].value_or(""));
-    SILT_TRY(check_contract_columns(*quality.contract, columns, model.file));
-  }
+  SILT_TRY(check_relation_contract(connection, quality, "silt_model", model.file));
   // The rows are computed once; the checks and the commit read them from here.
   Status staged = connection.execute("CREATE OR REPLACE TEMP TABLE silt_staged AS SELECT * FROM silt_model");
   if (!staged.ok()) return Error(staged.code(), model_sql_error(model, staged.error()));
   input_ = "silt_staged";
 
-  std::vector<CheckSpec> checks = quality.checks;
-  if (quality.contract) {
-    auto declared = contract_checks(*quality.contract);
-    checks.insert(checks.end(), declared.begin(), declared.end());
-  }
+  std::vector<CheckSpec> checks = model_checks(quality);
   CheckEnvironment environment;
   environment.relation = "silt_staged";
   environment.now_timestamp = context_.run_timestamp;
   if (target) {
-    int64_t rows = 0;
-    for (const auto& file : target->files()) rows += file.num_records().value_or(0);
-    environment.previous_rows = rows;
+    SILT_TRY_ASSIGN(environment.previous_rows, snapshot_row_count(session_, *target));
   }
   environment.resolve_table = [&](const std::string& name) -> Result<std::string> {
     const Model* other = context_.project->find(name);
@@ -84,16 +74,12 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
   report.run_id = context_.run_id;
   report.checked_ms = now_ms();
   report.results = std::move(*evaluated);
-  bool row_failed = false, table_failed = false, warned = false;
-  for (size_t i = 0; i < report.results.size(); ++i) {
-    const auto& result = report.results[i];
+  for (const auto& result : report.results) {
     report.rows_checked = std::max(report.rows_checked, result.checked);
     out.checks.push_back({result.name, severity_name(result.severity), result.status, result.failing});
-    if (result.status == "warn") warned = true;
-    if (result.status != "fail") continue;
-    (is_row_level(result.kind) ? row_failed : table_failed) = true;
   }
-  bool failed = row_failed || table_failed;
+  const QualityVerdict verdict = quality_verdict(report.results);
+  const bool row_failed = verdict.row_failed, table_failed = verdict.table_failed, failed = verdict.failed();
   out.rows_in = report.rows_checked;
   auto gate = [&](const std::string& why) -> Status {
     report.outcome = "gated";
@@ -138,7 +124,7 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
     out.rows_quarantined = bad;
     report.outcome = "quarantined";
   } else {
-    report.outcome = failed ? "warned" : warned ? "warned" : "passed";
+    report.outcome = failed || verdict.warned ? "warned" : "passed";  // on_failure: warn commits everything
   }
   out.quality = report.outcome;
   quality_ = std::move(report);

@@ -1,0 +1,45 @@
+// Shared quality rules; see model_quality.h.
+#include "pipeline/quality/model_quality.h"
+
+#include "base/strings.h"
+
+namespace silt::pipeline {
+
+std::vector<CheckSpec> model_checks(const QualityConfig& quality) {
+  std::vector<CheckSpec> checks = quality.checks;
+  if (quality.contract) {
+    auto declared = contract_checks(*quality.contract);
+    checks.insert(checks.end(), declared.begin(), declared.end());
+  }
+  return checks;
+}
+
+Status check_relation_contract(engine::duckdb::Connection& connection, const QualityConfig& quality,
+                               const std::string& relation, const std::string& model_file) {
+  if (!quality.contract) return Status();
+  SILT_TRY_ASSIGN(auto described,
+                  connection.query_varchar("SELECT column_name, column_type FROM (DESCRIBE " + relation + ")"));
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (const auto& row : described.rows) columns.emplace_back(row[0].value_or(""), row[1].value_or(""));
+  return check_contract_columns(*quality.contract, columns, model_file);
+}
+
+Result<int64_t> snapshot_row_count(engine::Session& session, const delta::Snapshot& snapshot) {
+  if (int64_t rows = snapshot.num_records(); rows >= 0) return rows;
+  SILT_TRY_ASSIGN(auto scan, session.scan_sql(snapshot));
+  SILT_TRY_ASSIGN(auto value, session.connection().query_value("SELECT count(*) FROM (" + scan + ")"));
+  return value ? parse_int64(*value).value_or(0) : 0;
+}
+
+QualityVerdict quality_verdict(const std::vector<CheckResult>& results, bool contract_failed) {
+  QualityVerdict verdict;
+  verdict.table_failed = contract_failed;
+  for (const auto& result : results) {
+    if (result.status == "warn") verdict.warned = true;
+    if (result.status != "fail") continue;
+    (is_row_level(result.kind) ? verdict.row_failed : verdict.table_failed) = true;
+  }
+  return verdict;
+}
+
+}  // namespace silt::pipeline
