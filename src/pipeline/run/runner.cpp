@@ -24,6 +24,7 @@
 #include "engine/table_ops.h"
 #include "obs/logger.h"
 #include "pipeline/quality/quality_store.h"
+#include "pipeline/run/dag_scheduler.h"
 #include "pipeline/run/ingest_log.h"
 #include "pipeline/run/model_executor.h"
 #include "pipeline/run/pending_commits.h"
@@ -280,126 +281,83 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   // Linked commits a crashed run left half made are completed before anything else runs.
   SILT_TRY(recover_pending(project_, fs_, engine_session_options(project_.config.engine)).status());
 
-  std::mutex mutex;
-  std::condition_variable changed;
-  int finished = 0;
-  int started = 0;
   const int total = static_cast<int>(order.size());
+  int started = 0, finished = 0;
   auto save = [&]() {
     Status saved = store.save(record);
     if (!saved.ok()) SILT_LOG_WARN("cannot save the run record: {}", saved.message());
   };
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    save();
+  save();
+
+  std::vector<std::vector<size_t>> dependencies(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    for (const auto& dependency : order[i]->depends_on) {
+      if (auto it = index_of.find(dependency); it != index_of.end()) dependencies[i].push_back(it->second);
+    }
   }
 
-  // Marks every selected descendant of order[i] as skipped (with the reason).
-  std::function<void(size_t, const std::string&)> skip_descendants = [&](size_t i, const std::string& reason) {
-    for (const auto& name : project_.dependents(order[i]->name)) {
-      auto it = index_of.find(name);
-      if (it == index_of.end()) continue;
-      ModelRun& run = record.models[it->second];
-      if (run.status != ModelStatus::kPending) continue;
-      run.status = ModelStatus::kSkipped;
-      run.message = reason;
-      ++finished;
-      if (observer) observer->model_finished(run, finished, total);
-      skip_descendants(it->second, reason);
-    }
-  };
-
-  auto next_ready = [&]() -> std::optional<size_t> {
-    for (size_t i = 0; i < order.size(); ++i) {
-      if (record.models[i].status != ModelStatus::kPending) continue;
-      bool ready = true;
-      for (const auto& dependency : order[i]->depends_on) {
-        auto it = index_of.find(dependency);
-        if (it != index_of.end() && record.models[it->second].status != ModelStatus::kSuccess) ready = false;
-      }
-      if (ready) return i;
-    }
-    return std::nullopt;
-  };
-
-  int workers = std::max(1, std::min(options.threads, total));
-  std::mutex open_mutex;  // open_sibling is called from the workers
   // One database for the run: parallel models share its threads and memory rather than divide them.
   SILT_TRY_ASSIGN(auto database_session, engine::Session::open(engine_session_options(project_.config.engine)));
-  auto work = [&]() {
-    std::unique_ptr<engine::Session> session;
-    std::unique_lock<std::mutex> lock(mutex);
-    while (true) {
-      if (finished == total) break;
-      if (cancelled_) {
-        // Nothing new starts; what is pending is skipped, what runs is being interrupted.
-        for (size_t i = 0; i < order.size(); ++i) {
-          if (record.models[i].status != ModelStatus::kPending) continue;
-          record.models[i].status = ModelStatus::kSkipped;
-          record.models[i].message = "the run was cancelled";
-          ++finished;
-          if (observer) observer->model_finished(record.models[i], finished, total);
-        }
-        if (finished == total) break;
-      }
-      auto next = cancelled_ ? std::nullopt : next_ready();
-      if (!next) {
-        changed.wait(lock);
-        continue;
-      }
-      size_t i = *next;
-      ModelRun& shared = record.models[i];
-      shared.status = ModelStatus::kRunning;
-      shared.started_ms = now_ms();
-      ++started;
-      if (observer) observer->model_started(shared, started, total);
-      ModelRun run = shared;
-      lock.unlock();
+  const int workers = std::max(1, std::min(options.threads, total));
+  std::vector<std::unique_ptr<engine::Session>> sessions(static_cast<size_t>(workers));  // by worker, opened lazily
+  std::mutex open_mutex;                                                                  // guards database_session
+  std::vector<ModelRun> results = record.models;                                         // written by the workers
 
-      int64_t begin = monotonic_ns();
-      Status status;
-      if (!session) {
-        std::lock_guard<std::mutex> opening(open_mutex);
-        auto opened = database_session->open_sibling();
-        if (opened) session = std::move(*opened);
-        else status = std::move(opened).error();
-      }
-      if (status.ok()) {
-        watch(&session->connection());
-        ModelExecutor executor(context, *session);
-        status = cancelled_ ? Status(make_error(ErrorCode::kCancelled, "cancelled")) : executor.execute(*order[i], run);
-        unwatch(&session->connection());
-        if (!status.ok() && cancelled_) {
-          status = make_error(ErrorCode::kCancelled,
-                              fmt::format("{}: cancelled (the run was stopped while this model ran)", order[i]->file));
-        }
-      }
-      run.duration_ms = (monotonic_ns() - begin) / 1000000;
-      if (status.ok()) {
-        run.status = ModelStatus::kSuccess;
-      } else {
-        run.status = ModelStatus::kFailed;
-        run.error = redact(status.message());
-        // A worker session may be left mid-statement: start the next model on a fresh one.
-        session.reset();
-      }
-
-      lock.lock();
-      record.models[i] = run;
-      ++finished;
-      if (observer) observer->model_finished(record.models[i], finished, total);
-      if (run.status == ModelStatus::kFailed) {
-        skip_descendants(i, fmt::format("upstream model '{}' failed", order[i]->name));
-      }
-      save();
-      changed.notify_all();
-    }
-    changed.notify_all();
+  DagCallbacks callbacks;
+  callbacks.started = [&](size_t i) {
+    ModelRun& shared = record.models[i];
+    shared.status = ModelStatus::kRunning;
+    shared.started_ms = now_ms();
+    results[i] = shared;
+    ++started;
+    if (observer) observer->model_started(shared, started, total);
   };
-  std::vector<std::thread> threads;
-  for (int w = 1; w < workers; ++w) threads.emplace_back(work);
-  work();
-  for (auto& thread : threads) thread.join();
+  callbacks.run = [&](size_t i, int worker) {
+    ModelRun& run = results[i];
+    std::unique_ptr<engine::Session>& session = sessions[static_cast<size_t>(worker)];
+    int64_t begin = monotonic_ns();
+    Status status;
+    if (!session) {
+      std::lock_guard<std::mutex> opening(open_mutex);
+      auto opened = database_session->open_sibling();
+      if (opened) session = std::move(*opened);
+      else status = std::move(opened).error();
+    }
+    if (status.ok()) {
+      watch(&session->connection());
+      ModelExecutor executor(context, *session);
+      status = cancelled_ ? Status(make_error(ErrorCode::kCancelled, "cancelled")) : executor.execute(*order[i], run);
+      unwatch(&session->connection());
+      if (!status.ok() && cancelled_) {
+        status = make_error(ErrorCode::kCancelled,
+                            fmt::format("{}: cancelled (the run was stopped while this model ran)", order[i]->file));
+      }
+    }
+    run.duration_ms = (monotonic_ns() - begin) / 1000000;
+    if (status.ok()) {
+      run.status = ModelStatus::kSuccess;
+      return true;
+    }
+    run.status = ModelStatus::kFailed;
+    run.error = redact(status.message());
+    session.reset();  // a session may be left mid-statement: the worker's next model gets a fresh one
+    return false;
+  };
+  callbacks.finished = [&](size_t i, TaskOutcome outcome, size_t cause) {
+    ModelRun& shared = record.models[i];
+    if (outcome == TaskOutcome::kSkipped) {
+      shared.status = ModelStatus::kSkipped;
+      shared.message = cause != kNoCause ? fmt::format("upstream model '{}' failed", order[cause]->name)
+                       : cancelled_  ? "the run was cancelled"
+                                     : "its dependencies could not run";
+    } else {
+      shared = results[i];
+    }
+    ++finished;
+    if (observer) observer->model_finished(shared, finished, total);
+    if (outcome != TaskOutcome::kSkipped) save();
+  };
+  run_dag(dependencies, workers, callbacks, &cancelled_);
 
   record.finished_ms = now_ms();
   record.status = cancelled_                                                             ? "cancelled"
