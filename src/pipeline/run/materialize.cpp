@@ -3,13 +3,14 @@
 
 #include "base/strings.h"
 #include "pipeline/run/ingest_log.h"
+#include "pipeline/run/model_action.h"
 #include "pipeline/run/model_executor.h"
 #include "pipeline/run/scd2_sql.h"
 
 namespace silt::pipeline {
 
 Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target,
-                                  bool incremental, const Window& window, bool ingesting,
+                                  const Window& window, bool ingesting,
                                   const std::vector<SourceFile>& ingest_files, bool ingest_reset,
                                   std::optional<int64_t> recorded, ModelRun& out) {
   const auto& config = model.config;
@@ -50,68 +51,49 @@ Status ModelExecutor::materialize(const Model& model, const std::shared_ptr<cons
     return ops_.write(root, source, write);
   };
 
+  const ModelAction action = choose_action(config, target != nullptr, context_.full_refresh || rebuild_);
+  if (config.materialized == Materialization::kAppend && ingesting) {
+    // Exactly-once ingestion: the manifest first, then the commit recording its number.
+    SILT_TRY_ASSIGN(auto number, IngestLog(*context_.fs, root).write_manifest(recorded, ingest_reset, ingest_files));
+    write.app_id = IngestLog::kAppId;
+    write.app_version = number;
+  }
+  if (config.materialized == Materialization::kSnapshot) {
+    // Rows become versions: all current on a (re)build, else closed and new versions to merge.
+    SILT_TRY(check_scd2_input(session_.connection(), model, input_));
+    if (!is_rebuild(action)) SILT_TRY(session_.register_snapshot("silt_target", *target));
+    SILT_TRY_ASSIGN(source.query,
+                    scd2_changes_sql(session_.connection(), model, input_, context_.run_timestamp, is_rebuild(action)));
+  }
+
   Result<engine::OperationReport> report = make_error(ErrorCode::kInternal, "no materialization");
   bool is_merge = false;
-  const char* create_or_replace = target ? "replace" : "create";
-  switch (config.materialized) {
-    case Materialization::kTable: report = rebuild(create_or_replace); break;
-    case Materialization::kAppend: {
-      if (ingesting) {
-        // Exactly-once ingestion: the manifest first, then the commit recording its number.
-        SILT_TRY_ASSIGN(auto number, IngestLog(*context_.fs, root).write_manifest(recorded, ingest_reset, ingest_files));
-        write.app_id = IngestLog::kAppId;
-        write.app_version = number;
-      }
-      if (!target || context_.full_refresh || rebuild_) {
-        report = rebuild(create_or_replace);
-      } else {
-        out.action = "append";
-        write.mode = engine::WriteMode::kAppend;
-        report = ops_.write(root, source, write);
-      }
+  out.action = model_action_name(action);
+  switch (action) {
+    case ModelAction::kCreate:
+    case ModelAction::kReplace: report = rebuild(out.action); break;
+    case ModelAction::kAppend:
+      write.mode = engine::WriteMode::kAppend;
+      report = ops_.write(root, source, write);
+      break;
+    case ModelAction::kMerge:
+    case ModelAction::kMergeWindow:
+      is_merge = true;
+      report = ops_.merge(root, source, merge);
+      break;
+    case ModelAction::kReplaceWindow: {
+      write.mode = engine::WriteMode::kOverwrite;
+      std::string column = sql_identifier(config.time_column);
+      write.replace_where = fmt::format("{0} >= DATE {1} AND {0} <= DATE {2}", column, sql_string(window.start),
+                                        sql_string(window.end));
+      report = ops_.write(root, source, write);
       break;
     }
-    case Materialization::kMerge:
-      if (!target || context_.full_refresh) {
-        report = rebuild(create_or_replace);
-      } else {
-        out.action = "merge";
-        is_merge = true;
-        report = ops_.merge(root, source, merge);
-      }
+    case ModelAction::kSnapshot:
+      is_merge = true;
+      merge.keys.push_back("valid_from");
+      report = ops_.merge(root, source, merge);
       break;
-    case Materialization::kIncremental:
-      if (!incremental) {
-        report = rebuild(create_or_replace);
-      } else if (!config.unique_key.empty()) {
-        out.action = "merge window";
-        is_merge = true;
-        report = ops_.merge(root, source, merge);
-      } else {
-        out.action = "replace window";
-        write.mode = engine::WriteMode::kOverwrite;
-        std::string column = sql_identifier(config.time_column);
-        write.replace_where = fmt::format("{0} >= DATE {1} AND {0} <= DATE {2}", column, sql_string(window.start),
-                                          sql_string(window.end));
-        report = ops_.write(root, source, write);
-      }
-      break;
-    case Materialization::kSnapshot: {
-      SILT_TRY(check_scd2_input(session_.connection(), model, input_));
-      bool initial = !target || context_.full_refresh;
-      if (!initial) SILT_TRY(session_.register_snapshot("silt_target", *target));
-      SILT_TRY_ASSIGN(auto changes, scd2_changes_sql(session_.connection(), model, input_, context_.run_timestamp, initial));
-      source.query = changes;
-      if (initial) {
-        report = rebuild(create_or_replace);
-      } else {
-        out.action = "snapshot";
-        is_merge = true;
-        merge.keys.push_back("valid_from");
-        report = ops_.merge(root, source, merge);
-      }
-      break;
-    }
   }
   if (!report) {
     if (report.error().code() == ErrorCode::kConflict) {

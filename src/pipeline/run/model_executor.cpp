@@ -287,7 +287,7 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
   if (!bound.ok()) return Error(bound.code(), model_sql_error(model, bound.error()));
 
   if (!model.config.quality.empty()) SILT_TRY(run_quality(model, target, out));
-  Status materialized = materialize(model, target, incremental, window, ingesting, ingest_files,
+  Status materialized = materialize(model, target, window, ingesting, ingest_files,
                                     ingesting && !incremental, recorded, out);
   // The staged rows are not needed past the commit: free their memory for the session's next model.
   if (input_ != "silt_model") {

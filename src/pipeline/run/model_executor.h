@@ -76,7 +76,8 @@ class ModelExecutor {
   Result<InputTables> load_inputs(const Model& model, const std::shared_ptr<const delta::Snapshot>& target);
   Status register_inputs(const Model& model, const InputTables& inputs, ModelRun& out);
   Status set_variables(const Model& model, bool incremental, const Window& window);
-  Status materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target, bool incremental,
+  // Commits the rows as choose_action says (materialize.cpp).
+  Status materialize(const Model& model, const std::shared_ptr<const delta::Snapshot>& target,
                      const Window& window, bool ingesting, const std::vector<SourceFile>& ingest_files,
                      bool ingest_reset, std::optional<int64_t> recorded, ModelRun& out);
   // Contract and checks on the model's rows, staged once; decides what is committed (gate,

@@ -26,6 +26,7 @@
 #include "pipeline/quality/quality_store.h"
 #include "pipeline/run/dag_scheduler.h"
 #include "pipeline/run/ingest_log.h"
+#include "pipeline/run/model_action.h"
 #include "pipeline/run/model_executor.h"
 #include "pipeline/run/pending_commits.h"
 #include "pipeline/run/project_views.h"
@@ -140,38 +141,32 @@ Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
       plan.window_start = window.start;
       plan.window_end = window.end;
     }
+    const ModelAction action = choose_action(config, target != nullptr, options.full_refresh);
+    plan.action = model_action_name(action);
     std::string rebuild_reason = !target ? "the table does not exist yet" : "--full-refresh";
-    std::string rebuild_action = target ? "replace" : "create";
-    switch (config.materialized) {
-      case Materialization::kTable:
-        plan.action = rebuild_action;
-        plan.reason = target ? "a table model is rebuilt on every run" : rebuild_reason;
-        break;
-      case Materialization::kAppend:
-        plan.action = incremental ? "append" : rebuild_action;
-        plan.reason = incremental ? "rows of this run are appended" : rebuild_reason;
-        break;
-      case Materialization::kMerge:
-        plan.action = incremental ? "merge" : rebuild_action;
-        plan.reason = incremental ? "merge by " + join(config.unique_key, ", ") : rebuild_reason;
-        break;
-      case Materialization::kIncremental:
-        if (!incremental) {
-          plan.action = rebuild_action;
+    switch (action) {
+      case ModelAction::kCreate:
+      case ModelAction::kReplace:
+        if (config.materialized == Materialization::kTable && target) {
+          plan.reason = "a table model is rebuilt on every run";
+        } else if (config.materialized == Materialization::kIncremental) {
           plan.reason = rebuild_reason + "; all dates up to " + run_date;
           if (target) plan.reason += " (rows of later dates are not rebuilt: run the latest date)";
         } else {
-          plan.action = config.unique_key.empty() ? "replace window" : "merge window";
-          plan.reason = fmt::format("dates {} .. {} (lookback {} day{}){}", plan.window_start, plan.window_end,
-                                    config.lookback_days, config.lookback_days == 1 ? "" : "s",
-                                    config.unique_key.empty() ? ", partitions of " + config.time_column + " replaced"
-                                                              : ", merged by " + join(config.unique_key, ", "));
+          plan.reason = rebuild_reason;
         }
         break;
-      case Materialization::kSnapshot:
-        plan.action = incremental ? "snapshot" : rebuild_action;
-        plan.reason = incremental ? "close changed rows and add new versions by " + join(config.unique_key, ", ")
-                                  : rebuild_reason;
+      case ModelAction::kAppend: plan.reason = "rows of this run are appended"; break;
+      case ModelAction::kMerge: plan.reason = "merge by " + join(config.unique_key, ", "); break;
+      case ModelAction::kReplaceWindow:
+      case ModelAction::kMergeWindow:
+        plan.reason = fmt::format("dates {} .. {} (lookback {} day{}){}", plan.window_start, plan.window_end,
+                                  config.lookback_days, config.lookback_days == 1 ? "" : "s",
+                                  config.unique_key.empty() ? ", partitions of " + config.time_column + " replaced"
+                                                            : ", merged by " + join(config.unique_key, ", "));
+        break;
+      case ModelAction::kSnapshot:
+        plan.reason = "close changed rows and add new versions by " + join(config.unique_key, ", ");
         break;
     }
     if (config.materialized == Materialization::kAppend && !model.sources.empty()) {
