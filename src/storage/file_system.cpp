@@ -25,6 +25,41 @@ Result<ListPage> FileSystem::list_page(const std::string& dir, const std::string
   return page;
 }
 
+Status FileSystem::remove_many(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) SILT_TRY(remove(path));
+  return Status();
+}
+
+namespace {
+
+class BufferedWriteStream : public WriteStream {
+ public:
+  BufferedWriteStream(FileSystem& fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+  Status append(std::string_view data) override {
+    if (closed_) return make_error(ErrorCode::kInternal, "append to the closed stream of " + path_);
+    buffer_.append(data);
+    return Status();
+  }
+  Status close() override {
+    if (closed_) return make_error(ErrorCode::kInternal, "the stream of " + path_ + " is already closed");
+    closed_ = true;
+    return fs_.write(path_, buffer_);
+  }
+
+ private:
+  FileSystem& fs_;
+  std::string path_;
+  std::string buffer_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<WriteStream>> FileSystem::open_write(const std::string& path) {
+  if (path.empty()) return make_error(ErrorCode::kInvalidArgument, "empty file path");
+  return std::unique_ptr<WriteStream>(std::make_unique<BufferedWriteStream>(*this, path));
+}
+
 Result<std::vector<FileInfo>> list_after(FileSystem& fs, const std::string& dir, const std::string& start_after) {
   constexpr size_t kPageSize = 1000;  // as S3's ListObjectsV2
   std::vector<FileInfo> out;

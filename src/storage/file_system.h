@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -17,6 +18,17 @@ struct FileInfo {
   std::string path;          // full path, as accepted by the other calls
   int64_t size = 0;          // bytes
   int64_t modified_ms = 0;   // modification time, epoch milliseconds
+  std::string etag;          // changes whenever the content is replaced (an object store's ETag)
+};
+
+// A file written piece by piece (data files, large uploads): nothing is visible at the path
+// until close() succeeds, and then the whole file is; a stream destroyed without close() leaves
+// nothing behind.
+class WriteStream {
+ public:
+  virtual ~WriteStream() = default;
+  virtual Status append(std::string_view data) = 0;
+  virtual Status close() = 0;
 };
 
 // One page of a listing: object stores list a bounded number of keys per request.
@@ -38,7 +50,10 @@ struct ListPage {
 // - put_if_absent: creates the file with `data` only if no file exists at `path`; AlreadyExists
 //   otherwise. The file appears whole or not at all, and once it exists every later list() shows it.
 //   Exactly one of several concurrent callers (threads or processes) for one path succeeds.
-// - remove: deleting a missing file is not an error.
+// - remove: deleting a missing file is not an error. remove_many: each path as remove() would.
+// - open_write(path): a WriteStream whose close() replaces the file as write() would.
+// - etag: non-empty, and different after the file's content was replaced (same content
+//   rewritten may or may not keep it).
 // All methods are safe to call from several threads at once.
 class FileSystem {
  public:
@@ -55,6 +70,10 @@ class FileSystem {
   virtual Status write(const std::string& path, const std::string& data) = 0;
   virtual Status put_if_absent(const std::string& path, const std::string& data) = 0;
   virtual Status remove(const std::string& path) = 0;
+  // The default removes one by one; object stores delete in batches.
+  virtual Status remove_many(const std::vector<std::string>& paths);
+  // The default buffers in memory and write()s on close; local disk streams to a temp file.
+  virtual Result<std::unique_ptr<WriteStream>> open_write(const std::string& path);
   virtual Status create_directories(const std::string& dir) = 0;
   // Sets a file's modification time (time-travel tests restore commit mtimes with it).
   virtual Status set_modified_ms(const std::string& path, int64_t modified_ms) = 0;

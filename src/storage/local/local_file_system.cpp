@@ -19,6 +19,8 @@
 #include <thread>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "base/clock.h"
 
 namespace silt::storage {
@@ -41,6 +43,16 @@ bool is_missing(int error_number) { return error_number == ENOENT || error_numbe
 
 int64_t mtime_ms(const struct stat& info) {
   return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1000000;
+}
+
+// A replaced file is a new inode (temp + rename), so inode, size and modification time change.
+std::string etag_of(const struct stat& info) {
+  return fmt::format("{:x}-{:x}-{:x}.{:x}", static_cast<uint64_t>(info.st_ino), static_cast<uint64_t>(info.st_size),
+                     static_cast<uint64_t>(info.st_mtim.tv_sec), static_cast<uint64_t>(info.st_mtim.tv_nsec));
+}
+
+FileInfo file_info(std::string path, const struct stat& info) {
+  return FileInfo{std::move(path), static_cast<int64_t>(info.st_size), mtime_ms(info), etag_of(info)};
 }
 
 // Owns one file descriptor; closes it on destruction.
@@ -132,7 +144,7 @@ std::string temp_path_for(const PathParts& parts) {
   return parts.dir == "/" ? "/" + name : parts.dir + "/" + name;
 }
 
-Status write_all(int fd, const std::string& data, const std::string& path) {
+Status write_all(int fd, std::string_view data, const std::string& path) {
   const char* cursor = data.data();
   size_t remaining = data.size();
   while (remaining > 0) {
@@ -225,7 +237,7 @@ Status collect_files(int fd, const std::string& shown_dir, bool recursive, std::
       return io_error("inspecting", shown, errno);
     }
     if (!S_ISREG(info.st_mode)) continue;
-    out.push_back(FileInfo{std::move(shown), static_cast<int64_t>(info.st_size), mtime_ms(info)});
+    out.push_back(file_info(std::move(shown), info));
   }
   return Status();
 }
@@ -255,6 +267,46 @@ Result<FileDescriptor> open_for_read(const std::string& path, struct stat& info)
   if (!S_ISREG(info.st_mode)) return make_error(ErrorCode::kNotFound, "'" + path + "' is not a file");
   return fd;
 }
+
+// Streams into a temp file beside the target; close() syncs it and renames it into place, as
+// write() does. Destroyed unclosed, it removes the temp file.
+class LocalWriteStream : public WriteStream {
+ public:
+  LocalWriteStream(std::string path, PathParts parts, std::string temp, int fd)
+      : path_(std::move(path)), parts_(std::move(parts)), temp_(std::move(temp)), fd_(fd) {}
+  ~LocalWriteStream() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_.c_str());
+  }
+  LocalWriteStream(const LocalWriteStream&) = delete;
+  LocalWriteStream& operator=(const LocalWriteStream&) = delete;
+
+  Status append(std::string_view data) override {
+    if (fd_ < 0) return make_error(ErrorCode::kInternal, "append to the closed stream of '" + path_ + "'");
+    return write_all(fd_, data, temp_);
+  }
+  Status close() override {
+    if (fd_ < 0) return make_error(ErrorCode::kInternal, "the stream of '" + path_ + "' is already closed");
+    int fd = fd_;
+    fd_ = -1;
+    if (::fsync(fd) != 0) {
+      int error_number = errno;
+      ::close(fd);
+      return io_error("syncing", temp_, error_number);
+    }
+    if (::close(fd) != 0) return io_error("closing", temp_, errno);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) return io_error("replacing", path_, errno);
+    committed_ = true;
+    return fsync_directory(parts_.dir).with_context("wrote '" + path_ + "' but could not make it durable");
+  }
+
+ private:
+  std::string path_;
+  PathParts parts_;
+  std::string temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
 
 }  // namespace
 
@@ -303,7 +355,7 @@ Result<ListPage> LocalFileSystem::list_page(const std::string& dir, const std::s
       return io_error("inspecting", join_path(dir, name), errno);
     }
     if (!S_ISREG(info.st_mode)) continue;
-    page.files.push_back(FileInfo{join_path(dir, name), static_cast<int64_t>(info.st_size), mtime_ms(info)});
+    page.files.push_back(file_info(join_path(dir, name), info));
   }
   return page;
 }
@@ -320,7 +372,7 @@ Result<FileInfo> LocalFileSystem::stat(const std::string& path) {
     return io_error("inspecting", path, errno);
   }
   if (!S_ISREG(info.st_mode)) return make_error(ErrorCode::kNotFound, "'" + path + "' is not a file");
-  return FileInfo{path, static_cast<int64_t>(info.st_size), mtime_ms(info)};
+  return file_info(path, info);
 }
 
 Result<bool> LocalFileSystem::exists(const std::string& path) {
@@ -395,6 +447,21 @@ Status LocalFileSystem::write(const std::string& path, const std::string& data) 
     return io_error("replacing", path, error_number);
   }
   return fsync_directory(parts.dir).with_context("wrote '" + path + "' but could not make it durable");
+}
+
+Result<std::unique_ptr<WriteStream>> LocalFileSystem::open_write(const std::string& path) {
+  SILT_TRY(validate_file_path(path));
+  PathParts parts = split_path(path);
+  SILT_TRY(create_directories(parts.dir));
+  std::string temp;
+  int fd = -1;
+  for (int attempt = 0; attempt < kTempNameAttempts && fd < 0; ++attempt) {
+    temp = temp_path_for(parts);
+    fd = open_retrying(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return io_error("creating temp file", temp, errno);
+  }
+  if (fd < 0) return io_error("creating temp file", temp, EEXIST);
+  return std::unique_ptr<WriteStream>(std::make_unique<LocalWriteStream>(path, std::move(parts), std::move(temp), fd));
 }
 
 Status LocalFileSystem::put_if_absent(const std::string& path, const std::string& data) {

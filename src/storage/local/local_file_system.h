@@ -34,6 +34,7 @@ class LocalFileSystem : public FileSystem {
   Result<std::string> read_range(const std::string& path, int64_t offset, int64_t length) override;
   Status write(const std::string& path, const std::string& data) override;
   Status put_if_absent(const std::string& path, const std::string& data) override;
+  Result<std::unique_ptr<WriteStream>> open_write(const std::string& path) override;
   Status remove(const std::string& path) override;
   Status create_directories(const std::string& dir) override;
   Status set_modified_ms(const std::string& path, int64_t modified_ms) override;

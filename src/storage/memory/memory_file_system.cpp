@@ -70,7 +70,7 @@ Result<std::vector<FileInfo>> MemoryFileSystem::list_files(const std::string& di
     std::string relative = it->first.substr(prefix.size());
     if (!recursive && relative.find('/') != std::string::npos) continue;
     files.push_back(FileInfo{join_path(dir, relative), static_cast<int64_t>(it->second.data.size()),
-                             it->second.modified_ms});
+                             it->second.modified_ms, std::to_string(it->second.generation)});
   }
   return files;
 }
@@ -94,7 +94,7 @@ Result<ListPage> MemoryFileSystem::list_page(const std::string& dir, const std::
       break;
     }
     page.files.push_back(FileInfo{join_path(dir, relative), static_cast<int64_t>(it->second.data.size()),
-                                  it->second.modified_ms});
+                                  it->second.modified_ms, std::to_string(it->second.generation)});
   }
   return page;
 }
@@ -108,7 +108,8 @@ Result<FileInfo> MemoryFileSystem::stat(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = files_.find(key);
   if (it == files_.end()) return not_found(path);
-  return FileInfo{path, static_cast<int64_t>(it->second.data.size()), it->second.modified_ms};
+  return FileInfo{path, static_cast<int64_t>(it->second.data.size()), it->second.modified_ms,
+                  std::to_string(it->second.generation)};
 }
 
 Result<bool> MemoryFileSystem::exists(const std::string& path) {
@@ -145,7 +146,7 @@ Status MemoryFileSystem::write(const std::string& path, const std::string& data)
   int64_t modified = now_ms();
   std::lock_guard<std::mutex> lock(mutex_);
   SILT_TRY(check_creatable_locked(key, path));
-  files_[key] = Entry{data, modified};
+  files_[key] = Entry{data, modified, ++writes_};
   return Status();
 }
 
@@ -157,7 +158,7 @@ Status MemoryFileSystem::put_if_absent(const std::string& path, const std::strin
     return make_error(ErrorCode::kAlreadyExists, "'" + path + "' already exists");
   }
   SILT_TRY(check_creatable_locked(key, path));
-  files_.emplace(key, Entry{data, modified});
+  files_.emplace(key, Entry{data, modified, ++writes_});
   return Status();
 }
 

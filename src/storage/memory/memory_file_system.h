@@ -40,6 +40,7 @@ class MemoryFileSystem : public FileSystem {
   struct Entry {
     std::string data;
     int64_t modified_ms = 0;
+    uint64_t generation = 0;  // the write that made it: the etag
   };
 
   Result<std::vector<FileInfo>> list_files(const std::string& dir, bool recursive);
@@ -49,6 +50,7 @@ class MemoryFileSystem : public FileSystem {
 
   std::mutex mutex_;                     // guards files_
   std::map<std::string, Entry> files_;  // normalized path -> file
+  uint64_t writes_ = 0;                 // generations handed out
 };
 
 }  // namespace silt::storage

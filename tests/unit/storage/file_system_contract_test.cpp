@@ -191,6 +191,60 @@ TYPED_TEST(FileSystemContractTest, ListPageStartsAfterANameAndPages) {
   EXPECT_TRUE(missing->files.empty());
 }
 
+TYPED_TEST(FileSystemContractTest, EtagsChangeWhenTheContentIsReplaced) {
+  auto& fs = this->fs();
+  SILT_ASSERT_OK(fs.write(this->path("t/a"), "one"));
+  auto first = fs.stat(this->path("t/a"));
+  SILT_ASSERT_OK(first);
+  EXPECT_FALSE(first->etag.empty());
+  auto again = fs.stat(this->path("t/a"));
+  SILT_ASSERT_OK(again);
+  EXPECT_EQ(again->etag, first->etag) << "unchanged file, same etag";
+  auto listed = fs.list(this->path("t"));
+  SILT_ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].etag, first->etag) << "list and stat agree";
+  SILT_ASSERT_OK(fs.write(this->path("t/a"), "two!"));
+  auto replaced = fs.stat(this->path("t/a"));
+  SILT_ASSERT_OK(replaced);
+  EXPECT_NE(replaced->etag, first->etag);
+}
+
+TYPED_TEST(FileSystemContractTest, RemoveManyRemovesEachAndIgnoresMissingOnes) {
+  auto& fs = this->fs();
+  for (const char* name : {"t/a", "t/b", "t/c"}) SILT_ASSERT_OK(fs.write(this->path(name), "x"));
+  SILT_ASSERT_OK(fs.remove_many({this->path("t/a"), this->path("t/c"), this->path("t/missing")}));
+  auto listed = fs.list(this->path("t"));
+  SILT_ASSERT_OK(listed);
+  EXPECT_EQ(paths_of(*listed), std::vector<std::string>{this->path("t/b")});
+  SILT_ASSERT_OK(fs.remove_many({}));
+}
+
+TYPED_TEST(FileSystemContractTest, AStreamedWriteAppearsWholeOnCloseAndAnAbandonedOneLeavesNothing) {
+  auto& fs = this->fs();
+  {
+    auto stream = fs.open_write(this->path("t/data.bin"));
+    SILT_ASSERT_OK(stream);
+    SILT_ASSERT_OK((*stream)->append("hello "));
+    SILT_ASSERT_OK((*stream)->append(std::string(100000, 'x')));
+    auto before = fs.exists(this->path("t/data.bin"));
+    SILT_ASSERT_OK(before);
+    EXPECT_FALSE(*before) << "nothing visible before close";
+    SILT_ASSERT_OK((*stream)->close());
+    EXPECT_FALSE((*stream)->append("late").ok());
+  }
+  EXPECT_EQ(this->read_or_fail(this->path("t/data.bin")), "hello " + std::string(100000, 'x'));
+  {
+    auto abandoned = fs.open_write(this->path("t/abandoned.bin"));
+    SILT_ASSERT_OK(abandoned);
+    SILT_ASSERT_OK((*abandoned)->append("partial"));
+  }
+  auto listed = fs.list(this->path("t"));
+  SILT_ASSERT_OK(listed);
+  EXPECT_EQ(paths_of(*listed), std::vector<std::string>{this->path("t/data.bin")}) << "no file, no temp file";
+  EXPECT_FALSE(fs.open_write("").has_value());
+}
+
 TYPED_TEST(FileSystemContractTest, ListAcceptsATrailingSlash) {
   SILT_ASSERT_OK(this->fs().write(this->path("t/a.json"), "a"));
   Result<std::vector<FileInfo>> files = this->fs().list(this->path("t") + "/");
