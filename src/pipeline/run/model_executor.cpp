@@ -9,11 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
-#include "base/redaction.h"
 #include "base/strings.h"
-#include "obs/logger.h"
 #include "pipeline/run/ingest_log.h"
-#include "pipeline/run/run_lock.h"
 #include "pipeline/run/runner.h"
 #include "pipeline/run/table_increments.h"
 

@@ -1,19 +1,13 @@
 // The DAG of a run: models scheduled on workers as their inputs finish, run records, plans, recovery.
 #include "pipeline/run/runner.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cctype>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include <date/date.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/memory_size.h"
@@ -23,7 +17,6 @@
 #include "engine/session.h"
 #include "engine/table_ops.h"
 #include "obs/logger.h"
-#include "pipeline/quality/quality_store.h"
 #include "pipeline/run/dag_scheduler.h"
 #include "pipeline/run/ingest_log.h"
 #include "pipeline/run/model_action.h"
@@ -31,7 +24,6 @@
 #include "pipeline/run/pending_commits.h"
 #include "pipeline/run/project_views.h"
 #include "pipeline/run/run_lock.h"
-#include "pipeline/run/table_increments.h"
 
 namespace silt::pipeline {
 namespace {
