@@ -64,6 +64,12 @@ class Error {
     return *this;
   }
 
+  // The same error (code, SQL line, reason) with another message.
+  Error with_message(std::string message) && {
+    message_ = std::move(message);
+    return std::move(*this);
+  }
+
   // Returns a copy whose message is "<context>: <message>".
   Error with_context(const std::string& context) const& {
     Error out = *this;

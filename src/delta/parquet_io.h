@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "delta/actions.h"
+#include "storage/file_system.h"
 
 namespace silt::delta {
 
@@ -25,8 +26,8 @@ class ParquetIo {
   // Reads the actions of a checkpoint Parquet file (one per row, from the row's non-null action
   // column: add, remove, metaData, protocol, txn, domainMetadata); other columns are ignored, and
   // add stats come from `stats`, else from `stats_parsed`. Corruption when the file is not a
-  // readable checkpoint.
-  virtual Result<CheckpointActions> read_checkpoint(const std::string& path) = 0;
+  // readable checkpoint. The file is read from `fs`.
+  virtual Result<CheckpointActions> read_checkpoint(storage::FileSystem& fs, const std::string& path) = 0;
 
   // Encodes newline-delimited JSON actions as a checkpoint Parquet file with the schema Spark
   // writes, and returns the file's bytes (the caller stores them atomically).

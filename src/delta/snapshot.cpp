@@ -205,7 +205,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::replay(storage::FileSystem& fs
     bool checkpoint_ok = true;
     if (checkpoint) {
       for (const auto& part : checkpoint->paths) {
-        auto actions = io.read_checkpoint(part);
+        auto actions = io.read_checkpoint(fs, part);
         if (!actions) {
           last_error = std::move(actions).error().with_context("reading checkpoint " + part);
           if (!checkpoint_error) checkpoint_error = last_error;
@@ -256,6 +256,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::replay(storage::FileSystem& fs
 
     std::shared_ptr<Snapshot> snapshot(new Snapshot());
     snapshot->table_root_ = table_root;
+    snapshot->store_ = &fs;
     snapshot->version_ = target;
     snapshot->protocol_ = std::move(*state.protocol);
     snapshot->metadata_ = std::move(*state.metadata);

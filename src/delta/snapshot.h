@@ -41,6 +41,9 @@ class Snapshot {
                                                       const std::string& table_root, VersionSpec spec = {});
 
   const std::string& table_root() const { return table_root_; }
+  // The file system the snapshot was loaded from, where its data files are read (it must outlive
+  // the snapshot).
+  storage::FileSystem& store() const { return *store_; }
   int64_t version() const { return version_; }
   const Protocol& protocol() const { return protocol_; }
   const Metadata& metadata() const { return metadata_; }
@@ -80,6 +83,7 @@ class Snapshot {
                                                         const std::optional<LastCheckpoint>& hint, bool from_hint);
 
   std::string table_root_;
+  storage::FileSystem* store_ = nullptr;  // set by load()
   int64_t version_ = -1;
   Protocol protocol_;
   Metadata metadata_;

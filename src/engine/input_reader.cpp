@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "base/ids.h"
 #include "base/strings.h"
 #include "engine/table_ops.h"
@@ -81,14 +83,26 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
                                   glob));
   }
   // Fail early, naming the glob, when it matches nothing.
-  auto matched = connection_.query_value("SELECT count(*) FROM glob(" + sql_string(glob) + ")");
-  if (!matched) return std::move(matched).error();
-  if (!*matched || **matched == "0") {
-    return make_error(ErrorCode::kNotFound, fmt::format("no input files match '{}'", glob));
+  SILT_TRY_ASSIGN(auto matched, files_.glob(connection_, fs_, glob));
+  if (matched.empty()) return make_error(ErrorCode::kNotFound, fmt::format("no input files match '{}'", glob));
+  if (format != "csv" && format != "json" && format != "parquet") {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("unknown format '{}' (expected one of: csv, json, parquet)", source.format));
   }
+  for (const auto& file : matched) out.files.push_back(file.path);
+  SILT_TRY_ASSIGN(auto locals, files_.readable(fs_, out.files, /*immutable=*/false));
+  auto list_sql = [](const std::vector<std::string>& paths) {
+    std::vector<std::string> quoted;
+    for (const auto& path : paths) quoted.push_back(sql_string(path));
+    return "[" + join(quoted, ", ") + "]";
+  };
   if (format == "csv") {
-    if (schema && !ends_with(to_lower(glob), ".gz")) return read_csv_with_schema(glob, format, *schema, source);
-    std::string reader = "read_csv(" + sql_string(glob) + ", header = true";
+    if (schema && !ends_with(to_lower(glob), ".gz")) {
+      SILT_TRY_ASSIGN(auto read, read_csv_with_schema(matched, locals, ends_with(to_lower(glob), ".tsv"), *schema, source));
+      read.files = std::move(out.files);
+      return read;
+    }
+    std::string reader = "read_csv(" + list_sql(locals) + ", header = true";
     if (!source.date_format.empty()) reader += ", dateformat = " + sql_string(source.date_format);
     if (!source.timestamp_format.empty()) reader += ", timestampformat = " + sql_string(source.timestamp_format);
     out.sql = "SELECT * FROM " + reader + ")";
@@ -96,13 +110,9 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
   }
   if (format == "json") {
     // Empty files hold no rows (DuckDB would read one as a single column named json).
-    SILT_TRY_ASSIGN(auto files, connection_.query_varchar("SELECT file FROM glob(" + sql_string(glob) + ") ORDER BY file"));
     std::vector<std::string> paths;
-    for (const auto& row : files.rows) {
-      if (!row[0]) continue;
-      auto info = fs_.stat(*row[0]);
-      if (info && info->size == 0) continue;
-      paths.push_back(sql_string(*row[0]));
+    for (size_t i = 0; i < matched.size(); ++i) {
+      if (matched[i].size != 0) paths.push_back(locals[i]);
     }
     if (paths.empty()) {
       if (!schema) {
@@ -119,17 +129,21 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
       out.sql = "SELECT " + columns + " WHERE false";
       return out;
     }
-    std::string list = "[" + join(paths, ", ") + "]";
+    std::string list = list_sql(paths);
     std::string reader = "read_json_auto(" + list;
     if (schema) {
       // The keys the table knows are parsed as the table's types ("2025-11-03" into DATE), so a bad
       // value fails naming the file and line.
       // read_json reads only the keys listed in `columns`, so unknown keys keep their detected
       // type and conform_source still refuses them.
-      SILT_TRY_ASSIGN(auto detected, connection_.query_varchar("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " +
-                                                               reader + "))"));
+      auto detected = connection_.query_varchar("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " +
+                                                reader + "))");
+      if (!detected) {
+        std::string message = files_.with_store_paths(detected.error().message());
+        return std::move(detected).error().with_message(std::move(message));
+      }
       std::string columns;
-      for (const auto& row : detected.rows) {
+      for (const auto& row : detected->rows) {
         if (!row[0]) continue;
         const auto* field = schema->find(*row[0]);
         std::string type = row[1].value_or("VARCHAR");
@@ -148,26 +162,21 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
     out.sql = "SELECT * FROM " + reader + ")";
     return out;
   }
-  if (format == "parquet") {
-    out.sql = "SELECT * FROM read_parquet(" + sql_string(glob) + ")";
-    return out;
-  }
-  return make_error(ErrorCode::kInvalidArgument,
-                    fmt::format("unknown format '{}' (expected one of: csv, json, parquet)", source.format));
+  out.sql = "SELECT * FROM read_parquet(" + list_sql(locals) + ")";
+  return out;
 }
 
-Result<InputRead> InputReader::read_csv_with_schema(const std::string& glob, const std::string& format,
+Result<InputRead> InputReader::read_csv_with_schema(const std::vector<storage::FileInfo>& files,
+                                                    const std::vector<std::string>& locals, bool tsv,
                                                     const delta::Schema& schema, const Source& source) {
-  (void)format;
-  char delimiter = ends_with(to_lower(glob), ".tsv") ? '\t' : ',';
-  SILT_TRY_ASSIGN(auto files, connection_.query_varchar("SELECT file FROM glob(" + sql_string(glob) + ") ORDER BY file"));
+  char delimiter = tsv ? '\t' : ',';
   // Every file's header, read by silt: one layout for all files, empty files left out.
   std::vector<std::string> paths;
   std::vector<std::string> header;
   std::string header_file;
-  for (const auto& row : files.rows) {
-    if (!row[0]) continue;
-    SILT_TRY_ASSIGN(auto head, fs_.read_range(*row[0], 0, 1 << 16));
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i].path;
+    SILT_TRY_ASSIGN(auto head, fs_.read_range(path, 0, 1 << 16));
     std::string_view text(head);
     if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // a UTF-8 byte order mark
     size_t end = text.find('\n');
@@ -178,27 +187,26 @@ Result<InputRead> InputReader::read_csv_with_schema(const std::string& glob, con
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("{} line 1: the header line is empty; a CSV input starts with a header naming "
                                     "its columns ({})",
-                                    *row[0], join(schema.field_names(), ",")));
+                                    path, join(schema.field_names(), ",")));
     }
     if (end == std::string_view::npos && head.size() == (1 << 16)) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: the header line is longer than 64 KiB", *row[0]));
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: the header line is longer than 64 KiB", path));
     }
     auto fields = header_fields(line, delimiter);
     if (header.empty()) {
       header = fields;
-      header_file = *row[0];
+      header_file = path;
     } else {
       bool same = fields.size() == header.size();
-      for (size_t i = 0; same && i < fields.size(); ++i) same = to_lower(fields[i]) == to_lower(header[i]);
+      for (size_t k = 0; same && k < fields.size(); ++k) same = to_lower(fields[k]) == to_lower(header[k]);
       if (!same) {
         return make_error(ErrorCode::kInvalidArgument,
                           fmt::format("{} has the header '{}' but {} has '{}': one write reads files of one layout "
                                       "(write them separately)",
-                                      *row[0], join(fields, ","), header_file, join(header, ",")));
+                                      path, join(fields, ","), header_file, join(header, ",")));
       }
     }
-    paths.push_back(sql_string(*row[0]));
+    paths.push_back(sql_string(locals[i]));
   }
   InputRead out;
   if (paths.empty()) {
@@ -272,22 +280,51 @@ Status InputReader::check_rejects(const InputRead& read) {
   std::string what = row[5].value_or("");
   if (kind == "CAST") what += " (values are read as the table's column types; dates as YYYY-MM-DD unless a date format is given)";
   return make_error(ErrorCode::kInvalidArgument,
-                    fmt::format("{} line {}, column '{}': {}: {}{}", row[0].value_or("?"), row[1].value_or("?"),
+                    fmt::format("{} line {}, column '{}': {}: {}{}", files_.store_path(row[0].value_or("?")),
+                                row[1].value_or("?"),
                                 row[2].value_or("?"), what, line,
                                 bad > 1 ? fmt::format(" ({} bad lines in all; nothing was written)", bad)
                                         : std::string(" (nothing was written)")));
 }
 
 Error InputReader::explain_failure(const InputRead& read, Error error) const {
-  if (!read.json) return error;
+  std::string message = files_.with_store_paths(error.message());
+  Error mapped = std::move(error).with_message(std::move(message));
+  if (!read.json) return mapped;
   // DuckDB's JSON reader: 'JSON transform error in file "<path>", in line <n>: <reason>\n<hint>'.
   static const std::regex kTransform(R"re(JSON transform error in file "([^"]*)", in line ([0-9]+): ([^\n]*))re");
   std::smatch match;
-  const std::string& message = error.message();
-  if (!std::regex_search(message, match, kTransform)) return error;
+  const std::string& text = mapped.message();
+  if (!std::regex_search(text, match, kTransform)) return mapped;
   return Error(ErrorCode::kInvalidArgument,
                fmt::format("{} line {}: {} (values are read as the table's column types; nothing was written)",
                            match[1].str(), match[2].str(), match[3].str()));
+}
+
+std::optional<Error> InputReader::malformed_json(const Source& source) {
+  if (!source.input_glob || format_of(*source.input_glob, source.format) != "json") return std::nullopt;
+  auto files = files_.glob(connection_, fs_, *source.input_glob);
+  if (!files) return std::nullopt;
+  for (const auto& file : *files) {
+    auto text = fs_.read(file.path);
+    if (!text) continue;
+    // Newline-delimited JSON only: a file that is one JSON document (array) is judged whole.
+    if (nlohmann::json::accept(*text)) continue;
+    size_t line_number = 0, start = 0;
+    while (start <= text->size()) {
+      size_t end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      ++line_number;
+      std::string_view line = trim(std::string_view(*text).substr(start, end - start));
+      if (!line.empty() && !nlohmann::json::accept(line)) {
+        return Error(ErrorCode::kInvalidArgument,
+                     fmt::format("malformed JSON in {} line {}: {}", file.path, line_number,
+                                 line.size() > 80 ? std::string(line.substr(0, 77)) + "..." : std::string(line)));
+      }
+      start = end + 1;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace silt::engine

@@ -8,10 +8,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "delta/schema.h"
 #include "engine/duckdb/database.h"
+#include "engine/file_bridge.h"
 #include "storage/file_system.h"
 
 namespace silt::engine {
@@ -23,11 +25,14 @@ struct InputRead {
   std::string rejects_table;  // CSV read against a schema: the table DuckDB stores bad lines in
   std::string rejects_scan;
   bool json = false;          // JSON files read against a schema
+  std::vector<std::string> files;  // the input files (store paths), when the source is files
 };
 
 class InputReader {
  public:
-  InputReader(duckdb::Connection& connection, storage::FileSystem& fs) : connection_(connection), fs_(fs) {}
+  // Files are read from `fs` through `files` (the session's bridge).
+  InputReader(duckdb::Connection& connection, storage::FileSystem& fs, FileBridge& files)
+      : connection_(connection), fs_(fs), files_(files) {}
 
   // The SELECT over `source`; with `schema` (the table's), files are parsed as its types.
   Result<InputRead> read(const Source& source, const delta::Schema* schema);
@@ -35,15 +40,22 @@ class InputReader {
   // column 'amount': ...: <the line>") and how many there were; ok when none. Drops the tables.
   Status check_rejects(const InputRead& read);
   // A failure while the rows were consumed, told as a bad input line when the reader reported one
-  // ("orders.json line 2: Failed to cast value to numerical: \"x\" (...)"), else as it is.
+  // ("orders.json line 2: Failed to cast value to numerical: \"x\" (...)"), else as it is, with
+  // the input's store paths.
   Error explain_failure(const InputRead& read, Error error) const;
+  // For a source of JSON files whose reading failed as bad input: the first line that is not valid
+  // JSON ("malformed JSON in <file> line N: <line>"; DuckDB's own line numbers can be off by one);
+  // nullopt when every line parses or the source is not JSON files.
+  std::optional<Error> malformed_json(const Source& source);
 
  private:
-  Result<InputRead> read_csv_with_schema(const std::string& glob, const std::string& format,
+  Result<InputRead> read_csv_with_schema(const std::vector<storage::FileInfo>& files,
+                                         const std::vector<std::string>& locals, bool tsv,
                                          const delta::Schema& schema, const Source& source);
 
   duckdb::Connection& connection_;
   storage::FileSystem& fs_;
+  FileBridge& files_;
 };
 
 }  // namespace silt::engine

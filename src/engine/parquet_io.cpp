@@ -54,11 +54,15 @@ std::string temp_base(const std::string& temp_directory) {
 
 }  // namespace
 
-Result<delta::CheckpointActions> DuckParquetIo::read_checkpoint(const std::string& path) {
+Result<delta::CheckpointActions> DuckParquetIo::read_checkpoint(storage::FileSystem& fs, const std::string& path) {
   auto corrupt = [&](const Error& error) {
-    return Error(ErrorCode::kCorruption, fmt::format("{} is not a readable checkpoint: {}", path, error.message()));
+    return Error(ErrorCode::kCorruption, fmt::format("{} is not a readable checkpoint: {}", path,
+                                                     files_.with_store_paths(error.message())));
   };
-  std::string reader = "read_parquet(" + sql_string(path) + ")";
+  auto fetched = files_.readable(fs, path, /*immutable=*/true);
+  if (!fetched) return corrupt(fetched.error());
+  const std::string& local = *fetched;
+  std::string reader = "read_parquet(" + sql_string(local) + ")";
   auto described = connection_.query_varchar("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " +
                                              reader + ")");
   if (!described) return corrupt(described.error());

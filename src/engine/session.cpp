@@ -57,6 +57,7 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   db_options.temp_directory = resolved.temp_directory;
   SILT_TRY_ASSIGN(auto database, duckdb::Database::open(db_options));
   session->database_ = std::move(database);
+  session->files_ = std::make_shared<FileBridge>(resolved.temp_directory);
   SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
   SILT_TRY(session->configure_connection());
   return session;
@@ -66,6 +67,7 @@ Result<std::unique_ptr<Session>> Session::open_sibling() {
   std::unique_ptr<Session> sibling(new Session());
   sibling->options_ = options_;
   sibling->database_ = database_;
+  sibling->files_ = files_;
   SILT_TRY_ASSIGN(sibling->connection_, duckdb::Connection::open(*database_));
   std::string catalog = "silt_session_" + replace_all(new_uuid(), "-", "").substr(0, 16);
   SILT_TRY(sibling->connection_->execute_script("ATTACH ':memory:' AS " + sql_identifier(catalog) + "; USE " +
@@ -80,7 +82,7 @@ Status Session::configure_connection() {
   // partitions into many small files per partition.
   SILT_TRY(connection_->execute_script(
       "SET TimeZone = 'UTC'; SET parquet_metadata_cache = true; SET partitioned_write_max_open_files = 4096;"));
-  parquet_io_ = std::make_unique<DuckParquetIo>(*connection_, options_.temp_directory);
+  parquet_io_ = std::make_unique<DuckParquetIo>(*connection_, *files_, options_.temp_directory);
   return Status();
 }
 
@@ -238,6 +240,16 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     return "SELECT " + select + " WHERE false";
   }
 
+  // The path DuckDB opens for each scanned file: the store's own on local disk, else a cached copy.
+  std::vector<std::string> locals(snapshot.files().size());
+  {
+    std::vector<std::string> store_paths;
+    for (size_t index : indices) store_paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    SILT_TRY_ASSIGN(auto readable, files_->readable(snapshot.store(), store_paths, /*immutable=*/true));
+    for (size_t k = 0; k < indices.size(); ++k) locals[indices[k]] = std::move(readable[k]);
+  }
+  const std::string file_column = FileBridge::in_place(snapshot.store()) ? "filename" : files_->store_path_sql("filename");
+
   // Group files by their partition values (the tuple, as text), keeping log order within a group.
   std::map<std::vector<std::optional<std::string>>, std::vector<size_t>> groups;
   for (size_t index : indices) {
@@ -271,7 +283,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
   for (const auto& field : schema.fields) all_columns.insert(to_lower(field.name));
   if (check_columns) {
     std::vector<std::string> suspect_paths;
-    for (size_t index : suspects) suspect_paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    for (size_t index : suspects) suspect_paths.push_back(locals[index]);
     SILT_TRY_ASSIGN(file_columns, top_level_columns(*connection_, suspect_paths));
   }
   // The SELECT list over one reader: data columns cast to the table's types (NULL when no file of
@@ -308,7 +320,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
         select += "CAST(" + sql_identifier(field.name) + " AS " + sql_types[i] + ") AS " + sql_identifier(field.name);
       }
     }
-    if (options.with_file_column) select += std::string(select.empty() ? "" : ", ") + "filename AS _silt_file";
+    if (options.with_file_column) select += std::string(select.empty() ? "" : ", ") + file_column + " AS _silt_file";
     return select;
   };
   auto reader_sql = [&](const std::vector<std::string>& paths, bool with_filename) {
@@ -320,7 +332,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     // Many partition values: one reader over every file. One branch per value would make DuckDB
     // plan thousands of scans.
     std::vector<std::string> paths;
-    for (size_t index : indices) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    for (size_t index : indices) paths.push_back(locals[index]);
     if (hive_paths_match_log(snapshot, schema, indices)) {
       // Every file's directory names spell exactly the log's values: DuckDB's Hive reader yields
       // the same typed values and prunes files on filters by itself.
@@ -368,7 +380,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
   std::vector<std::string> branches;  // one SELECT per partition group
   for (const auto& [key, members] : groups) {
     std::vector<std::string> paths;
-    for (size_t index : members) paths.push_back(snapshot.absolute_path(snapshot.files()[index].path));
+    for (size_t index : members) paths.push_back(locals[index]);
     SILT_TRY_ASSIGN(auto select,
                     select_list(paths, [&](size_t position, const delta::StructField& field) {
                       return partition_value_literal(key[position], field.type);
@@ -386,7 +398,8 @@ Status Session::register_snapshot(const std::string& view_name, const delta::Sna
     // The SQL is ours and reads only the table's live files: DuckDB's "invalid input" here is a
     // damaged data file (not Parquet, truncated), not a usage error.
     return make_error(ErrorCode::kCorruption, fmt::format("cannot read the data files of {} at version {}: {}",
-                                                          snapshot.table_root(), snapshot.version(), status.message()));
+                                                          snapshot.table_root(), snapshot.version(),
+                                                          files_->with_store_paths(status.message())));
   }
   return status;
 }

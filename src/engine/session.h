@@ -12,6 +12,7 @@
 #include "delta/parquet_io.h"
 #include "delta/snapshot.h"
 #include "engine/duckdb/database.h"
+#include "engine/file_bridge.h"
 
 namespace silt::engine {
 
@@ -42,11 +43,14 @@ class Session {
   Result<std::unique_ptr<Session>> open_sibling();
 
   duckdb::Connection& connection() { return *connection_; }
+  // How DuckDB reaches files of any file system (shared by the database's sessions).
+  FileBridge& files() { return *files_; }
   delta::ParquetIo& parquet_io() { return *parquet_io_; }
   // The options in force, with defaults resolved.
   const SessionOptions& options() const { return options_; }
 
-  // A SELECT over the snapshot (schema columns in schema order).
+  // A SELECT over the snapshot (schema columns in schema order), reading its data files from the
+  // snapshot's store; "_silt_file" holds store paths (Snapshot::absolute_path).
   Result<std::string> scan_sql(const delta::Snapshot& snapshot, const ScanOptions& options = {});
   // CREATE OR REPLACE TEMP VIEW <name> AS <scan_sql>.
   Status register_snapshot(const std::string& view_name, const delta::Snapshot& snapshot,
@@ -59,6 +63,7 @@ class Session {
 
   SessionOptions options_;
   std::shared_ptr<duckdb::Database> database_;
+  std::shared_ptr<FileBridge> files_;
   std::unique_ptr<duckdb::Connection> connection_;
   std::string catalog_;  // a sibling's own in-memory catalog; "" for the database's default one
   std::unique_ptr<delta::ParquetIo> parquet_io_;

@@ -161,7 +161,13 @@ int64_t cell_int(const std::optional<std::string>& cell) { return cell ? parse_i
 }  // namespace
 
 Result<OperationReport> TableOps::merge(const std::string& root, const Source& source, const MergeOptions& options) {
-  return merge_impl(root, source, options);
+  auto result = merge_impl(root, source, options);
+  if (!result && result.error().code() == ErrorCode::kInvalidArgument) {
+    if (auto malformed = InputReader(session_.connection(), fs_, session_.files()).malformed_json(source)) {
+      return *malformed;
+    }
+  }
+  return result;
 }
 
 Result<OperationReport> TableOps::merge_impl(const std::string& root, const Source& source,
@@ -233,7 +239,7 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
 
   // The source: its columns must be table columns; an update replaces whole rows, so it must
   // give every column (a missing one would silently become NULL).
-  InputReader reader(connection, fs_);
+  InputReader reader(connection, fs_, session_.files());
   SILT_TRY_ASSIGN(auto input, reader.read(source, &schema));
   const std::string& source_select = input.sql;
   std::optional<delta::Metadata> new_metadata;
@@ -273,15 +279,9 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       kSourceTable, "SELECT *, " + delete_flag + " AS " + kDeleteColumn + " FROM (" + conformed + ") AS source");
   SILT_LOG_DEBUG("merge: source read after {} ms", (monotonic_ns() - started) / 1000000);
   if (!staged_source.ok()) {
-    if (source.input_glob && staged_source.message().find("JSON") != std::string::npos) {
-      // DuckDB's line numbers for malformed JSON can be off by one: find the line ourselves.
-      if (auto where = first_malformed_json_line(*source.input_glob)) {
-        return make_error(ErrorCode::kInvalidArgument, fmt::format("malformed JSON in {}", *where));
-      }
-    }
     (void)reader.check_rejects(input);
     if (input.json) return reader.explain_failure(input, staged_source.error());
-    return staged_source.error().with_context("reading the merge input");
+    return reader.explain_failure(input, staged_source.error()).with_context("reading the merge input");
   }
   SILT_TRY(reader.check_rejects(input));
 

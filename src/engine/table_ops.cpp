@@ -71,7 +71,7 @@ Result<std::shared_ptr<const delta::Snapshot>> TableOps::load(const std::string&
 }
 
 Result<std::string> TableOps::source_sql(const Source& source, const delta::Schema* schema) {
-  SILT_TRY_ASSIGN(auto read, InputReader(session_.connection(), fs_).read(source, schema));
+  SILT_TRY_ASSIGN(auto read, InputReader(session_.connection(), fs_, session_.files()).read(source, schema));
   return read.sql;
 }
 
@@ -264,38 +264,12 @@ Result<OperationReport> TableOps::commit_prepared(const PreparedCommit& prepared
 
 Result<OperationReport> TableOps::write(const std::string& root, const Source& source, const WriteOptions& options) {
   auto result = write_impl(root, source, options);
-  if (!result && source.input_glob && result.error().message().find("JSON") != std::string::npos) {
-    // DuckDB's line numbers for malformed JSON can be off by one: find the line ourselves.
-    if (auto where = first_malformed_json_line(*source.input_glob)) {
-      return make_error(ErrorCode::kInvalidArgument, fmt::format("malformed JSON in {}", *where));
+  if (!result && result.error().code() == ErrorCode::kInvalidArgument) {
+    if (auto malformed = InputReader(session_.connection(), fs_, session_.files()).malformed_json(source)) {
+      return *malformed;
     }
   }
   return result;
-}
-
-std::optional<std::string> TableOps::first_malformed_json_line(const std::string& glob) {
-  auto files = session_.connection().query_varchar("SELECT file FROM glob(" + sql_string(glob) + ") ORDER BY file");
-  if (!files) return std::nullopt;
-  for (const auto& row : files->rows) {
-    if (!row[0]) continue;
-    auto text = fs_.read(*row[0]);
-    if (!text) continue;
-    // Newline-delimited JSON only: a file that is one JSON document (array) is judged whole.
-    if (json::accept(*text)) continue;
-    size_t line_number = 0, start = 0;
-    while (start <= text->size()) {
-      size_t end = text->find('\n', start);
-      if (end == std::string::npos) end = text->size();
-      ++line_number;
-      std::string_view line = trim(std::string_view(*text).substr(start, end - start));
-      if (!line.empty() && !json::accept(line)) {
-        return fmt::format("{} line {}: {}", *row[0], line_number,
-                           line.size() > 80 ? std::string(line.substr(0, 77)) + "..." : std::string(line));
-      }
-      start = end + 1;
-    }
-  }
-  return std::nullopt;
 }
 
 Result<OperationReport> TableOps::write_impl(const std::string& root, const Source& source,
@@ -320,7 +294,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
                                     join(options.partition_by, ","), join(partition_columns, ",")));
     }
   }
-  InputReader reader(session_.connection(), fs_);
+  InputReader reader(session_.connection(), fs_, session_.files());
   SILT_TRY_ASSIGN(auto input, reader.read(source, snapshot ? &schema : nullptr));
   std::string source_select = input.sql;
   if (!snapshot) {
@@ -416,8 +390,9 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   auto staged = stage(root, conformed, schema, partition_columns, options.target_file_bytes);
   if (!staged) {
     (void)reader.check_rejects(input);
-    if (input.json) return reader.explain_failure(input, std::move(staged).error());
-    return std::move(staged).error().with_context("writing data files to " + root);
+    Error explained = reader.explain_failure(input, std::move(staged).error());
+    if (input.json) return explained;
+    return explained.with_context("writing data files to " + root);
   }
   Status rejected = reader.check_rejects(input);
   if (!rejected.ok()) {

@@ -150,8 +150,6 @@ class TableOps {
   struct StagedFiles;
   Result<OperationReport> merge_impl(const std::string& root, const Source& source, const MergeOptions& options);
   Result<OperationReport> write_impl(const std::string& root, const Source& source, const WriteOptions& options);
-  // For a failed JSON read: the first line of the input that is not valid JSON, as "file line N".
-  std::optional<std::string> first_malformed_json_line(const std::string& glob);
   Result<StagedFiles> stage(const std::string& root, const std::string& select_sql, const delta::Schema& schema,
                             const std::vector<std::string>& partition_columns, int64_t target_file_bytes);
   void discard(const std::string& root, const StagedFiles& staged);

@@ -86,7 +86,6 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
                                               const delta::Schema& schema,
                                               const std::vector<std::string>& partition_columns,
                                               int64_t target_file_bytes) {
-  SILT_TRY(fs_.create_directories(root));
   std::string options = "FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true, "
                         "APPEND true";
   if (!partition_columns.empty()) {
@@ -97,16 +96,14 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     // DuckDB cannot rotate files within partitions; unpartitioned output rotates at the target size.
     options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
   }
-  // DuckDB writes into a staging directory of silt's naming (ASCII, inside the table root), and the
-  // files move to their place only when all were written: a failed COPY leaves nothing in the
-  // table's directories (the whole staging directory goes), and every file DuckDB reports is
-  // checked to lie inside the staging directory (DuckDB mangles paths ending in some non-ASCII
-  // characters) before it is moved.
-  std::string staging = root + "/_silt_staging_" + replace_all(new_uuid(), "-", "");
-  auto remove_staging = [&]() {
-    std::error_code ignored;
-    std::filesystem::remove_all(staging, ignored);
-  };
+  // DuckDB writes into a local staging directory of silt's naming (ASCII; inside the table root on
+  // local disk), and the files move to their place in the store only when all were written: a
+  // failed COPY leaves nothing in the table's directories (the whole staging directory goes), and
+  // every file DuckDB reports is checked to lie inside the staging directory (DuckDB mangles paths
+  // ending in some non-ASCII characters) before it is moved.
+  FileBridge& files = session_.files();
+  SILT_TRY_ASSIGN(auto staging, files.staging_directory(fs_, root));
+  auto remove_staging = [&]() { FileBridge::remove_staging(staging); };
   std::string sql = "COPY (" + select_sql + ") TO " + sql_string(staging) + " (" + options + ")";
   auto copied = session_.connection().query_any(sql);
   if (!copied) {
@@ -176,13 +173,12 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     staged.adds.push_back(std::move(add));
   }
   for (const auto& [from, to] : moves) {
-    std::error_code error;
-    std::filesystem::create_directories(std::filesystem::path(to).parent_path(), error);
-    if (!error) std::filesystem::rename(from, to, error);
-    if (error) {
+    Status published = files.publish(fs_, from, to);
+    if (!published.ok()) {
+      // Every staged file goes, the failed one too: a store may have kept it though it said no.
       discard(root, staged);
       remove_staging();
-      return make_error(ErrorCode::kIo, fmt::format("moving data file {} to {}: {}", from, to, error.message()));
+      return published;
     }
   }
   remove_staging();

@@ -25,6 +25,8 @@ Result<ListPage> FileSystem::list_page(const std::string& dir, const std::string
   return page;
 }
 
+std::optional<std::string> FileSystem::local_path(const std::string&) const { return std::nullopt; }
+
 Status FileSystem::remove_many(const std::vector<std::string>& paths) {
   for (const auto& path : paths) SILT_TRY(remove(path));
   return Status();

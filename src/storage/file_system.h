@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,11 @@ class FileSystem {
   virtual Status create_directories(const std::string& dir) = 0;
   // Sets a file's modification time (time-travel tests restore commit mtimes with it).
   virtual Status set_modified_ms(const std::string& path, int64_t modified_ms) = 0;
+
+  // The path under which a program on this machine opens `path` directly (DuckDB reads and writes
+  // data files in place then), when this file system is the local disk; nullopt otherwise, and
+  // the file is reached only through the calls above. The default is nullopt.
+  virtual std::optional<std::string> local_path(const std::string& path) const;
 };
 
 // Every file of `dir` after `start_after` (see list_page), page by page.

@@ -11,10 +11,11 @@ namespace silt::testing {
 
 class FakeParquetIo : public delta::ParquetIo {
  public:
-  explicit FakeParquetIo(storage::FileSystem& fs) : fs_(fs) {}
+  // The file system is the one checkpoints are written to; reads use the one the caller names.
+  explicit FakeParquetIo(storage::FileSystem&) {}
 
-  Result<delta::CheckpointActions> read_checkpoint(const std::string& path) override {
-    auto bytes = fs_.read(path);
+  Result<delta::CheckpointActions> read_checkpoint(storage::FileSystem& fs, const std::string& path) override {
+    auto bytes = fs.read(path);
     if (!bytes) return std::move(bytes).error();
     if (bytes->rfind("NDJSON\n", 0) != 0) return make_error(ErrorCode::kCorruption, "not a checkpoint: " + path);
     auto actions = delta::parse_actions(bytes->substr(7));
@@ -29,9 +30,6 @@ class FakeParquetIo : public delta::ParquetIo {
   Result<std::string> encode_checkpoint(const std::string& ndjson_actions) override {
     return "NDJSON\n" + ndjson_actions;
   }
-
- private:
-  storage::FileSystem& fs_;
 };
 
 }  // namespace silt::testing

@@ -60,7 +60,7 @@ Window model_window(const Model& model, const std::string& run_date, bool increm
 }
 
 Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& source) {
-  SILT_TRY_ASSIGN(auto files, list_source_files(session_.connection(), *context_.fs, source));
+  SILT_TRY_ASSIGN(auto files, list_source_files(session_, *context_.fs, source));
   if (files.empty()) {
     return make_error(ErrorCode::kNotFound,
                       fmt::format("source '{}': no file matches '{}' (check the path in silt.yaml, or land the files "
@@ -70,12 +70,10 @@ Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& s
   return files;
 }
 
-std::string ModelExecutor::source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty) {
-  std::vector<std::string> paths;
-  for (const auto& file : files) paths.push_back(sql_string(file.path));
-  return source_select_sql(source, "[" + join(paths, ", ") + "]",
-                           ", TIMESTAMP " + sql_string(context_.run_timestamp) + " AS _ingested_at") +
-         (empty ? " LIMIT 0" : "");
+Result<std::string> ModelExecutor::source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files,
+                                                   bool empty) {
+  return source_files_select_sql(session_, *context_.fs, source, files,
+                                 ", TIMESTAMP " + sql_string(context_.run_timestamp) + " AS _ingested_at", empty);
 }
 
 Result<ModelExecutor::InputTables> ModelExecutor::load_inputs(const Model& model,
@@ -268,8 +266,9 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
       ingest_files.insert(ingest_files.end(), read.begin(), read.end());
     }
     bool empty = read.empty();
+    SILT_TRY_ASSIGN(auto view_sql, source_view_sql(*source, empty ? *files : read, empty));
     SILT_TRY(connection.execute_script(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
-                                            sql_identifier(name), source_view_sql(*source, empty ? *files : read, empty))));
+                                            sql_identifier(name), view_sql)));
   }
   out.files_ingested = static_cast<int64_t>(ingest_files.size());
   if (ingesting && ingest_files.empty()) {

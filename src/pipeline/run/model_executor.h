@@ -61,7 +61,7 @@ class ModelExecutor {
 
  private:
   Result<std::vector<SourceFile>> list_source(const SourceConfig& source);
-  std::string source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty);
+  Result<std::string> source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty);
   // The tables a model reads, loaded; for an append model after its first build, only the files
   // each input gained since the versions its last commit recorded (or a rebuild, when an input
   // rewrote rows and the model allows it).

@@ -4,6 +4,7 @@
 
 #include "base/strings.h"
 #include "engine/duckdb/database.h"
+#include "engine/session.h"
 
 namespace silt::pipeline {
 namespace {
@@ -38,7 +39,7 @@ Status register_model_table(engine::duckdb::Connection& connection, const Model&
 }
 
 std::string source_select_sql(const SourceConfig& source, const std::string& files_sql,
-                              const std::string& extra_columns) {
+                              const std::string& extra_columns, const std::string& file_sql) {
   std::string arguments = files_sql + ", filename = true";
   bool union_given = false;
   for (const auto& [key, value] : source.options) {
@@ -47,31 +48,41 @@ std::string source_select_sql(const SourceConfig& source, const std::string& fil
     arguments += ", " + key + " = " + option_value_sql(value);
   }
   if (!union_given) arguments += ", union_by_name = true";  // files may gain columns over time
-  return "SELECT * EXCLUDE (filename), filename AS _source_file" + extra_columns + " FROM " +
+  return "SELECT * EXCLUDE (filename), " + file_sql + " AS _source_file" + extra_columns + " FROM " +
          reader_function(source.format) + "(" + arguments + ")";
 }
 
-Result<std::vector<SourceFile>> list_source_files(engine::duckdb::Connection& connection, storage::FileSystem& fs,
+Result<std::vector<SourceFile>> list_source_files(engine::Session& session, storage::FileSystem& fs,
                                                   const SourceConfig& source) {
-  auto listed = connection.query_varchar("SELECT file FROM glob(" + sql_string(source.path) + ") ORDER BY file");
+  auto listed = session.files().glob(session.connection(), fs, source.path);
   if (!listed) {
     std::string message = listed.error().message();
     return make_error(listed.error().code(), fmt::format("source '{}': cannot list '{}': {}", source.name, source.path,
                                                          message.substr(0, message.find('\n'))));
   }
   std::vector<SourceFile> files;
-  for (const auto& row : listed->rows) {
-    if (!row[0]) continue;
+  for (const auto& info : *listed) {
     SourceFile file;
     file.source = source.name;
-    file.path = *row[0];
-    if (auto info = fs.stat(file.path)) {
-      file.size = info->size;
-      file.modified_ms = info->modified_ms;
-    }
+    file.path = info.path;
+    file.size = info.size;
+    file.modified_ms = info.modified_ms;
     files.push_back(std::move(file));
   }
   return files;
+}
+
+Result<std::string> source_files_select_sql(engine::Session& session, storage::FileSystem& fs,
+                                            const SourceConfig& source, const std::vector<SourceFile>& files,
+                                            const std::string& extra_columns, bool empty) {
+  std::vector<std::string> store_paths;
+  for (const auto& file : files) store_paths.push_back(file.path);
+  SILT_TRY_ASSIGN(auto locals, session.files().readable(fs, store_paths, /*immutable=*/false));
+  std::vector<std::string> quoted;
+  for (const auto& path : locals) quoted.push_back(sql_string(path));
+  std::string file_sql =
+      engine::FileBridge::in_place(fs) ? std::string("filename") : session.files().store_path_sql("filename");
+  return source_select_sql(source, "[" + join(quoted, ", ") + "]", extra_columns, file_sql) + (empty ? " LIMIT 0" : "");
 }
 
 }  // namespace silt::pipeline

@@ -10,8 +10,8 @@
 #include "pipeline/run/ingest_log.h"
 #include "storage/file_system.h"
 
-namespace silt::engine::duckdb {
-class Connection;
+namespace silt::engine {
+class Session;
 }
 
 namespace silt::pipeline {
@@ -22,12 +22,20 @@ Status register_model_table(engine::duckdb::Connection& connection, const Model&
 
 // A SELECT over a source's files: DuckDB's reader for its format over `files_sql` (a path or glob
 // literal, or a list of them) with the source's options, every file's columns by name, and the
-// file of each row as _source_file; `extra_columns` (", <expr> AS <name>...") follow.
+// file of each row as _source_file (`file_sql` over DuckDB's `filename`, which turns a cached
+// copy's path into the store path); `extra_columns` (", <expr> AS <name>...") follow.
 std::string source_select_sql(const SourceConfig& source, const std::string& files_sql,
-                              const std::string& extra_columns = "");
+                              const std::string& extra_columns = "", const std::string& file_sql = "filename");
 
-// The files matching a source's path, sorted, with size and modification time; empty when none.
-Result<std::vector<SourceFile>> list_source_files(engine::duckdb::Connection& connection, storage::FileSystem& fs,
+// The files of `fs` matching a source's path, sorted, with size and modification time; empty when
+// none.
+Result<std::vector<SourceFile>> list_source_files(engine::Session& session, storage::FileSystem& fs,
                                                   const SourceConfig& source);
+
+// A SELECT over `files` of a source (their rows; none when `empty`, but the columns), read from
+// `fs` through the session, with `extra_columns` as source_select_sql.
+Result<std::string> source_files_select_sql(engine::Session& session, storage::FileSystem& fs,
+                                            const SourceConfig& source, const std::vector<SourceFile>& files,
+                                            const std::string& extra_columns, bool empty);
 
 }  // namespace silt::pipeline

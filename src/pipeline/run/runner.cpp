@@ -171,7 +171,7 @@ Result<std::vector<ModelPlan>> Runner::plan(const RunOptions& options) {
       for (const auto& name : model.sources) {
         for (const auto& source : project_.config.sources) {
           if (source.name != name) continue;
-          auto listed = list_source_files(session->connection(), fs_, source);
+          auto listed = list_source_files(*session, fs_, source);
           if (!listed) continue;
           for (const auto& file : *listed) {
             ++total;

@@ -38,6 +38,8 @@ class LocalFileSystem : public FileSystem {
   Status remove(const std::string& path) override;
   Status create_directories(const std::string& dir) override;
   Status set_modified_ms(const std::string& path, int64_t modified_ms) override;
+  // The path itself: DuckDB reads and writes local files in place.
+  std::optional<std::string> local_path(const std::string& path) const override { return path; }
 };
 
 }  // namespace silt::storage
