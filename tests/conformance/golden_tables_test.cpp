@@ -33,6 +33,7 @@
 #include "delta/snapshot.h"
 #include "engine/session.h"
 #include "storage/local/local_file_system.h"
+#include "storage/memory/memory_file_system.h"
 #include "support/temp_dir.h"
 
 namespace silt {
@@ -303,11 +304,36 @@ class GoldenTableTest : public ::testing::TestWithParam<std::string> {
                                          (it->is_directory() ? stdfs::perms::owner_exec : stdfs::perms::none),
                          stdfs::perm_options::add, ignored);
     }
+    if (&fs() == &memory_) {
+      // The in-memory store gets the table's files at the same paths, and the local copy goes, so
+      // every byte read comes through the FileSystem.
+      auto files = local_.list_recursive(target.string());
+      EXPECT_TRUE(files.has_value()) << files.error().message();
+      for (const auto& file : files ? *files : std::vector<storage::FileInfo>()) {
+        auto data = local_.read(file.path);
+        EXPECT_TRUE(data.has_value()) << data.error().message();
+        if (!data) continue;
+        EXPECT_TRUE(memory_.write(file.path, *data).ok());
+        EXPECT_TRUE(memory_.set_modified_ms(file.path, file.modified_ms).ok());
+      }
+      stdfs::remove_all(target, error);
+    }
     return target.string();
   }
 
+  // Where the copied tables are: local disk, or (GoldenTableInMemoryTest) a MemoryFileSystem.
+  virtual bool in_memory() const { return false; }
+  storage::FileSystem& fs() { return in_memory() ? static_cast<storage::FileSystem&>(memory_) : local_; }
+
+  bool table_exists(const std::string& root) {
+    auto files = fs().list_recursive(root);
+    return files && !files->empty();
+  }
+
+  void run_conformance();
+
   Result<SnapshotPtr> load(const std::string& root, delta::VersionSpec spec = {}) {
-    return delta::Snapshot::load(fs_, session_->parquet_io(), root, spec);
+    return delta::Snapshot::load(fs(), session_->parquet_io(), root, spec);
   }
 
   Result<std::optional<std::string>> query_over(const delta::Snapshot& snapshot, const std::string& sql_over_t) {
@@ -346,7 +372,8 @@ class GoldenTableTest : public ::testing::TestWithParam<std::string> {
   const json* table_ = nullptr;
   std::string verdict_;
   testing::TempDir temp_;
-  storage::LocalFileSystem fs_;
+  storage::LocalFileSystem local_;
+  storage::MemoryFileSystem memory_;
   std::unique_ptr<engine::Session> session_;
   std::string root_;
 };
@@ -670,9 +697,8 @@ void GoldenTableTest::check_log_extras(const std::string& root) {
     for (int i = 1; i <= 14; ++i) want.insert(std::to_string(i));
     EXPECT_EQ(tombstones, want);
     // Without the checkpoint, replaying commits 0..14 gives the same live set.
-    std::error_code error;
-    stdfs::remove(delta::checkpoint_file_path(root, 10), error);
-    ASSERT_FALSE(error) << error.message();
+    Status removed = fs().remove(delta::checkpoint_file_path(root, 10));
+    ASSERT_TRUE(removed.ok()) << removed.message();
     auto replayed = load(root);
     ASSERT_TRUE(replayed.has_value()) << replayed.error().message();
     EXPECT_EQ((*replayed)->version(), 14);
@@ -680,7 +706,7 @@ void GoldenTableTest::check_log_extras(const std::string& root) {
     EXPECT_EQ(live_paths(**replayed), std::set<std::string>{"15"});
   } else if (name_ == "corrupted-last-checkpoint") {
     // Empty _last_checkpoint: the checkpoint must still be found by listing.
-    { std::ofstream truncate(delta::last_checkpoint_path(root), std::ios::trunc); }
+    ASSERT_TRUE(fs().write(delta::last_checkpoint_path(root), "").ok());
     auto snapshot = load(root);
     ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
     EXPECT_EQ((*snapshot)->version(), 10);
@@ -727,9 +753,12 @@ void GoldenTableTest::check_log_extras(const std::string& root) {
     for (int i = 1; i <= 10; ++i) want.insert(std::to_string(i));
     EXPECT_EQ(live_paths(**snapshot), want);
     // After the directory is deleted the table is gone, not served from anything cached.
-    std::error_code error;
-    stdfs::remove_all(root, error);
-    ASSERT_FALSE(error) << error.message();
+    auto files = fs().list_recursive(root);
+    ASSERT_TRUE(files.has_value()) << files.error().message();
+    std::vector<std::string> paths;
+    for (const auto& file : *files) paths.push_back(file.path);
+    Status removed = fs().remove_many(paths);
+    ASSERT_TRUE(removed.ok()) << removed.message();
     auto gone = load(root);
     ASSERT_FALSE(gone.has_value()) << "a deleted table still opened at version " << (*gone)->version();
     EXPECT_EQ(gone.error().code(), ErrorCode::kNotFound) << gone.error().message();
@@ -753,7 +782,7 @@ void GoldenTableTest::check_time_travel(const std::string& root) {
   for (int64_t v = 0; v <= latest; ++v) {
     int64_t ts = kTimeTravelStartMs + v * 20 * kMinuteMs;
     times.push_back(ts);
-    Status status = fs_.set_modified_ms(delta::commit_file_path(root, v), ts);
+    Status status = fs().set_modified_ms(delta::commit_file_path(root, v), ts);
     ASSERT_TRUE(status.ok()) << status.message();
   }
   for (int64_t v = 0; v <= latest; ++v) {
@@ -799,11 +828,12 @@ void GoldenTableTest::check_time_travel(const std::string& root) {
   }
 }
 
-TEST_P(GoldenTableTest, Conformance) {
-  SCOPED_TRACE("table " + name_ + " verdict " + verdict_);
+void GoldenTableTest::run_conformance() {
+  SCOPED_TRACE("table " + name_ + " verdict " + verdict_ + (in_memory() ? " in memory" : ""));
   ASSERT_FALSE(verdict_.empty()) << name_ << ": no verdict in EXPECTED.json";
   root_ = copy_table(name_);
-  ASSERT_TRUE(stdfs::exists(root_)) << root_;
+  ASSERT_TRUE(table_exists(root_)) << root_;
+  ASSERT_EQ(stdfs::exists(root_), !in_memory()) << root_;
 
   if (verdict_ == "ERROR" || verdict_ == "N/A") {
     check_error_table(root_);
@@ -827,7 +857,7 @@ TEST_P(GoldenTableTest, Conformance) {
     check_every_version();
     if (name_ == "catalog-owned-preview") {
       // Staged (unpublished) commits under _delta_log/_staged_commits are not versions of the table.
-      auto listing = delta::list_log(fs_, root_);
+      auto listing = delta::list_log(fs(), root_);
       ASSERT_TRUE(listing.has_value()) << listing.error().message();
       EXPECT_EQ(listing->latest_version(), 0);
     }
@@ -839,7 +869,22 @@ TEST_P(GoldenTableTest, Conformance) {
   }
 }
 
+TEST_P(GoldenTableTest, Conformance) { run_conformance(); }
+
+// The same checks with the tables in a MemoryFileSystem: data files, checkpoints and logs are all
+// read through the storage contract.
+class GoldenTableInMemoryTest : public GoldenTableTest {
+ protected:
+  bool in_memory() const override { return true; }
+};
+
+TEST_P(GoldenTableInMemoryTest, Conformance) { run_conformance(); }
+
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenTableTest, ::testing::ValuesIn(table_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return sanitize_test_name(info.param);
+                         });
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenTableInMemoryTest, ::testing::ValuesIn(table_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return sanitize_test_name(info.param);
                          });

@@ -1,15 +1,19 @@
 // Commits are atomic under storage faults: every mutating file-system call (write, put_if_absent,
 // remove) of an append, an overwrite, a delete and a checkpointing commit fails in turn, before or
 // after it reaches the disk, and the table afterwards is exactly the old or exactly the new version,
-// never partial and never unreadable. Data files go to disk through DuckDB (not the FileSystem), so
-// the faults hit the commit, the checkpoint, _last_checkpoint and the clean-up of staged files.
+// never partial and never unreadable. Data files are stored through the FileSystem too (the faulty
+// store is not local disk, so DuckDB's files are staged locally and then written through it): the
+// faults hit every data file, the commit, the checkpoint, _last_checkpoint and the clean-up of
+// staged files, and no data file of a failed operation is left in the table's directories.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -108,13 +112,39 @@ void expect_checkpoints_sound(engine::Session& session, const std::string& root,
   }
 }
 
+// Data files below `root` that no commit of the log adds: what a failed operation left behind.
+std::vector<std::string> orphaned_data_files(const std::string& root) {
+  storage::LocalFileSystem fs;
+  std::vector<std::string> orphans;
+  auto listing = delta::list_log(fs, root);
+  EXPECT_TRUE(listing.has_value()) << listing.error().message();
+  if (!listing) return orphans;
+  std::set<std::string> added;
+  for (const auto& [version, file] : listing->commits) {
+    auto actions = delta::read_commit(fs, root, version);
+    EXPECT_TRUE(actions.has_value()) << actions.error().message();
+    if (!actions) return orphans;
+    for (const auto& action : *actions) {
+      if (const auto* add = std::get_if<delta::AddFile>(&action)) added.insert(root + "/" + add->path);
+    }
+  }
+  auto files = fs.list_recursive(root);
+  EXPECT_TRUE(files.has_value()) << files.error().message();
+  if (!files) return orphans;
+  for (const auto& file : *files) {
+    if (file.path.find("/_delta_log/") != std::string::npos) continue;
+    if (!added.count(file.path)) orphans.push_back(file.path);
+  }
+  return orphans;
+}
+
 struct FaultCase {
   std::string name;
   int64_t template_appends;  // appends after the create: the template table is at this version
   TableState before;
   TableState after;
   std::function<Result<engine::OperationReport>(engine::TableOps&, const std::string&)> run;
-  int min_mutating_calls;  // mutating calls a clean run makes at least
+  int min_mutating_calls;  // mutating calls a clean run makes at least (data files and log files)
   bool writes_checkpoint = false;
 };
 
@@ -177,6 +207,8 @@ class FaultInjectionTest : public ::testing::Test {
 
         auto state = read_state(*session_, root);
         ASSERT_TRUE(state.has_value()) << "unreadable table: " << state.error().message();
+        // Staged data files of a failed commit are deleted; those of a successful one are live.
+        EXPECT_EQ(orphaned_data_files(root), std::vector<std::string>());
         if (report.has_value()) {
           // Success must mean the new version, whatever the fault.
           EXPECT_EQ(report->version, fault_case.after.version);
@@ -227,7 +259,7 @@ TEST_F(FaultInjectionTest, AppendIsAllOrNothing) {
   fault_case.run = [](engine::TableOps& ops, const std::string& root) {
     return ops.write(root, engine::Source{rows_query(30, 5), std::nullopt, "", "", ""}, {});
   };
-  fault_case.min_mutating_calls = 1;  // the commit
+  fault_case.min_mutating_calls = 2;  // a data file, the commit
   run_case(fault_case);
 }
 
@@ -242,7 +274,7 @@ TEST_F(FaultInjectionTest, OverwriteIsAllOrNothing) {
     options.mode = engine::WriteMode::kOverwrite;
     return ops.write(root, engine::Source{rows_query(200, 7), std::nullopt, "", "", ""}, options);
   };
-  fault_case.min_mutating_calls = 1;
+  fault_case.min_mutating_calls = 2;
   run_case(fault_case);
 }
 
@@ -258,7 +290,7 @@ TEST_F(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
   fault_case.after = {4, odd};
   // Half of every file matches: each file is rewritten, so staged files exist when the commit fails.
   fault_case.run = [](engine::TableOps& ops, const std::string& root) { return ops.remove_where(root, "id % 2 = 0"); };
-  fault_case.min_mutating_calls = 1;
+  fault_case.min_mutating_calls = 2;  // the data file of the kept rows, the commit
   run_case(fault_case);
 }
 
@@ -271,7 +303,7 @@ TEST_F(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
   fault_case.run = [](engine::TableOps& ops, const std::string& root) {
     return ops.write(root, engine::Source{rows_query(90, 5), std::nullopt, "", "", ""}, {});
   };
-  fault_case.min_mutating_calls = 3;  // the commit, the checkpoint, _last_checkpoint
+  fault_case.min_mutating_calls = 4;  // a data file, the commit, the checkpoint, _last_checkpoint
   fault_case.writes_checkpoint = true;
   run_case(fault_case);
 }
