@@ -25,13 +25,13 @@
 #include "engine/session.h"
 #include "engine/table_ops.h"
 #include "storage/local/local_file_system.h"
+#include "storage/memory/memory_file_system.h"
 #include "storage/testing/fault_injecting_file_system.h"
 #include "support/temp_dir.h"
 
 namespace silt {
 namespace {
 
-namespace stdfs = std::filesystem;
 
 #define SILT_ASSERT_OK_AND_ASSIGN(lhs, expr) SILT_ASSERT_OK_AND_ASSIGN_IMPL_(SILT_CONCAT_(silt_r_, __LINE__), lhs, expr)
 #define SILT_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                      \
@@ -64,9 +64,8 @@ const char* mode_name(storage::FaultMode mode) {
   return mode == storage::FaultMode::kFailBefore ? "fail-before" : "fail-after";
 }
 
-// The state of the table as a fresh reader sees it, through an undisturbed file system.
-Result<TableState> read_state(engine::Session& session, const std::string& root) {
-  storage::LocalFileSystem fs;
+// The state of the table as a fresh reader sees it, through the undisturbed file system.
+Result<TableState> read_state(engine::Session& session, storage::FileSystem& fs, const std::string& root) {
   SILT_TRY_ASSIGN(auto listing, delta::list_log(fs, root));
   SILT_TRY_ASSIGN(auto snapshot, delta::Snapshot::load(fs, session.parquet_io(), root));
   if (listing.commits.empty() || listing.commits.rbegin()->first != snapshot->version()) {
@@ -89,8 +88,8 @@ Result<TableState> read_state(engine::Session& session, const std::string& root)
 
 // A checkpoint file that exists must be complete and used: loading its version starts from it and
 // yields the same rows as replaying the commits. _last_checkpoint must never point to a missing one.
-void expect_checkpoints_sound(engine::Session& session, const std::string& root, const TableState& state) {
-  storage::LocalFileSystem fs;
+void expect_checkpoints_sound(engine::Session& session, storage::FileSystem& fs, const std::string& root,
+                              const TableState& state) {
   auto listing = delta::list_log(fs, root);
   ASSERT_TRUE(listing.has_value()) << listing.error().message();
   for (const auto& [version, files] : listing->checkpoints) {
@@ -113,8 +112,7 @@ void expect_checkpoints_sound(engine::Session& session, const std::string& root,
 }
 
 // Data files below `root` that no commit of the log adds: what a failed operation left behind.
-std::vector<std::string> orphaned_data_files(const std::string& root) {
-  storage::LocalFileSystem fs;
+std::vector<std::string> orphaned_data_files(storage::FileSystem& fs, const std::string& root) {
   std::vector<std::string> orphans;
   auto listing = delta::list_log(fs, root);
   EXPECT_TRUE(listing.has_value()) << listing.error().message();
@@ -148,8 +146,23 @@ struct FaultCase {
   bool writes_checkpoint = false;
 };
 
-class FaultInjectionTest : public ::testing::Test {
+// Every case runs with the table on local disk and in a MemoryFileSystem.
+class FaultInjectionTest : public ::testing::TestWithParam<std::string> {
  protected:
+  storage::FileSystem& store() {
+    return GetParam() == "memory" ? static_cast<storage::FileSystem&>(memory_) : local_;
+  }
+
+  void copy_tree(const std::string& from, const std::string& to) {
+    auto files = store().list_recursive(from);
+    ASSERT_TRUE(files.has_value()) << files.error().message();
+    for (const auto& file : *files) {
+      auto data = store().read(file.path);
+      ASSERT_TRUE(data.has_value()) << data.error().message();
+      ASSERT_TRUE(store().write(to + file.path.substr(from.size()), *data).ok());
+    }
+  }
+
   void SetUp() override {
     auto session = engine::Session::open({});
     ASSERT_TRUE(session.has_value()) << session.error().message();
@@ -159,8 +172,9 @@ class FaultInjectionTest : public ::testing::Test {
   // A table with `appends` appends of 10 rows each (ids 0..10*appends-1), at version `appends`.
   std::string build_template(int64_t appends) {
     std::string root = dir_.file(fmt::format("template-{}", appends));
-    if (stdfs::exists(root)) return root;
-    engine::TableOps ops(*session_, local_);
+    if (templates_.count(root)) return root;
+    templates_.insert(root);
+    engine::TableOps ops(*session_, store());
     engine::CreateOptions create;
     create.schema_sql = "id BIGINT NOT NULL, value VARCHAR";
     EXPECT_TRUE(ops.create(root, create).has_value());
@@ -183,11 +197,10 @@ class FaultInjectionTest : public ::testing::Test {
       for (int n = 1; n <= kMaxMutatingCalls && clean_calls < 0; ++n) {
         SCOPED_TRACE(fmt::format("{}, {}, fault on mutating call {}", fault_case.name, mode_name(mode), n));
         std::string root = dir_.file(fmt::format("{}-{}-{}", fault_case.name, mode_name(mode), n));
-        std::error_code error;
-        stdfs::copy(template_root, root, stdfs::copy_options::recursive, error);
-        ASSERT_FALSE(error) << error.message();
+        copy_tree(template_root, root);
+        ASSERT_FALSE(HasFailure());
 
-        storage::FaultInjectingFileSystem faulty(local_);
+        storage::FaultInjectingFileSystem faulty(store());
         engine::TableOps ops(*session_, faulty);
         faulty.fail_on_operation(n, mode);
         auto report = fault_case.run(ops, root);
@@ -198,17 +211,17 @@ class FaultInjectionTest : public ::testing::Test {
           ASSERT_TRUE(report.has_value()) << report.error().message();
           clean_calls = faulty.operation_count();
           EXPECT_EQ(report->checkpoint_written, fault_case.writes_checkpoint);
-          auto snapshot = delta::Snapshot::load(local_, session_->parquet_io(), root);
+          auto snapshot = delta::Snapshot::load(store(), session_->parquet_io(), root);
           ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
           EXPECT_EQ((*snapshot)->checkpoint_version().has_value(), fault_case.writes_checkpoint);
         } else {
           ++fault_points;
         }
 
-        auto state = read_state(*session_, root);
+        auto state = read_state(*session_, store(), root);
         ASSERT_TRUE(state.has_value()) << "unreadable table: " << state.error().message();
         // Staged data files of a failed commit are deleted; those of a successful one are live.
-        EXPECT_EQ(orphaned_data_files(root), std::vector<std::string>());
+        EXPECT_EQ(orphaned_data_files(store(), root), std::vector<std::string>());
         if (report.has_value()) {
           // Success must mean the new version, whatever the fault.
           EXPECT_EQ(report->version, fault_case.after.version);
@@ -224,13 +237,13 @@ class FaultInjectionTest : public ::testing::Test {
           auto retried = fault_case.run(ops, root);
           ASSERT_TRUE(retried.has_value()) << retried.error().message();
           EXPECT_EQ(retried->version, fault_case.after.version);
-          auto after_retry = read_state(*session_, root);
+          auto after_retry = read_state(*session_, store(), root);
           ASSERT_TRUE(after_retry.has_value()) << after_retry.error().message();
           EXPECT_EQ(after_retry->version, fault_case.after.version);
           EXPECT_EQ(after_retry->rows, fault_case.after.rows);
           state = std::move(after_retry);
         }
-        expect_checkpoints_sound(*session_, root, *state);
+        expect_checkpoints_sound(*session_, store(), root, *state);
         if (HasFailure()) return;  // one broken run explains the rest
       }
       SCOPED_TRACE(fmt::format("{}, {}", fault_case.name, mode_name(mode)));
@@ -247,10 +260,12 @@ class FaultInjectionTest : public ::testing::Test {
 
   testing::TempDir dir_;
   storage::LocalFileSystem local_;
+  storage::MemoryFileSystem memory_;
+  std::set<std::string> templates_;  // built already
   std::unique_ptr<engine::Session> session_;
 };
 
-TEST_F(FaultInjectionTest, AppendIsAllOrNothing) {
+TEST_P(FaultInjectionTest, AppendIsAllOrNothing) {
   FaultCase fault_case;
   fault_case.name = "append";
   fault_case.template_appends = 3;
@@ -263,7 +278,7 @@ TEST_F(FaultInjectionTest, AppendIsAllOrNothing) {
   run_case(fault_case);
 }
 
-TEST_F(FaultInjectionTest, OverwriteIsAllOrNothing) {
+TEST_P(FaultInjectionTest, OverwriteIsAllOrNothing) {
   FaultCase fault_case;
   fault_case.name = "overwrite";
   fault_case.template_appends = 3;
@@ -278,7 +293,7 @@ TEST_F(FaultInjectionTest, OverwriteIsAllOrNothing) {
   run_case(fault_case);
 }
 
-TEST_F(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
+TEST_P(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
   FaultCase fault_case;
   fault_case.name = "delete";
   fault_case.template_appends = 3;
@@ -294,7 +309,7 @@ TEST_F(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
   run_case(fault_case);
 }
 
-TEST_F(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
+TEST_P(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
   FaultCase fault_case;
   fault_case.name = "checkpointing-append";
   fault_case.template_appends = 9;  // the append commits version 10, which writes a checkpoint
@@ -307,6 +322,9 @@ TEST_F(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
   fault_case.writes_checkpoint = true;
   run_case(fault_case);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, FaultInjectionTest, ::testing::Values("local", "memory"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace silt
