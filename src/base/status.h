@@ -64,7 +64,18 @@ class Error {
     return *this;
   }
 
-  // The same error (code, SQL line, reason) with another message.
+  // For an error about one option of an operation: the option's name in the engine's terms
+  // ("replace_where") and the words the message uses for it ("the replace-where predicate"), so
+  // that an interface can say its own flag or setting there instead (app/cli: "--replace-where").
+  const std::string& option() const { return option_; }
+  const std::string& option_term() const { return option_term_; }
+  Error& set_option(std::string option, std::string term) {
+    option_ = std::move(option);
+    option_term_ = std::move(term);
+    return *this;
+  }
+
+  // The same error (code, SQL line, reason, option) with another message.
   Error with_message(std::string message) && {
     message_ = std::move(message);
     return std::move(*this);
@@ -87,6 +98,8 @@ class Error {
   int sql_line_ = 0;
   std::string reason_;
   std::vector<std::pair<std::string, std::string>> details_;
+  std::string option_;
+  std::string option_term_;
 };
 
 // Status: ok, or an Error.

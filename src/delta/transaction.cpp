@@ -2,6 +2,7 @@
 // bounded retry with randomised back-off, and checkpoints on the configured interval.
 #include "delta/transaction.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "base/ids.h"
 #include "base/strings.h"
 #include "delta/table_properties.h"
+#include "delta/write_rules.h"
 #include "obs/logger.h"
 #include "obs/metrics.h"
 
@@ -167,16 +169,8 @@ Result<std::optional<int64_t>> Transaction::find_commit(storage::FileSystem& fs,
 Status Transaction::check_append_only() const {
   const Metadata* metadata = metadata_ ? &*metadata_ : (read_snapshot_ ? &read_snapshot_->metadata() : nullptr);
   if (!metadata) return Status();
-  SILT_TRY_ASSIGN(bool append_only_table, append_only(metadata->configuration));
-  if (!append_only_table) return Status();
-  for (const auto& remove : removes_) {
-    if (remove.data_change) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("table {} is append-only (delta.appendOnly=true): {} would remove data",
-                                    table_root_, operation_));
-    }
-  }
-  return Status();
+  bool removes_data = std::any_of(removes_.begin(), removes_.end(), [](const RemoveFile& r) { return r.data_change; });
+  return delta::check_append_only(*metadata, table_root_, removes_data, operation_ + " would remove data");
 }
 
 Status Transaction::check_conflicts(int64_t winning_version, const std::vector<Action>& winning) const {

@@ -74,13 +74,18 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
     out.sql = *source.query;
     return out;
   }
-  if (!source.input_glob) return make_error(ErrorCode::kInvalidArgument, "no input: give --input or --query");
+  if (!source.input_glob) {
+    return make_error(ErrorCode::kInvalidArgument, "no input: give an input glob or a query")
+        .set_option("input", "an input glob or a query");
+  }
   const std::string& glob = *source.input_glob;
   std::string format = format_of(glob, source.format);
   if (format.empty()) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("cannot tell the format of '{}' from its extension; pass --format csv|json|parquet",
-                                  glob));
+                      fmt::format("cannot tell the format of '{}' from its extension; give the format (csv, json or "
+                                  "parquet)",
+                                  glob))
+        .set_option("format", "give the format (csv, json or parquet)");
   }
   // Fail early, naming the glob, when it matches nothing.
   SILT_TRY_ASSIGN(auto matched, files_.glob(connection_, fs_, glob));

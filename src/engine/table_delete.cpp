@@ -32,7 +32,7 @@ Result<OperationReport> TableOps::remove_where(const std::string& root, const st
   SILT_TRY_ASSIGN(auto snapshot, load(root));
   SILT_TRY_ASSIGN(auto schema, snapshot->schema());
   SILT_TRY(delta::check_writable(snapshot->protocol(), snapshot->metadata(), schema));
-  SILT_TRY(check_columns_in_predicate(schema, predicate, schema.field_names(), "--where"));
+  SILT_TRY(check_columns_in_predicate(schema, predicate, schema.field_names(), "where", "delete predicate"));
   OperationReport report;
   report.operation = "DELETE";
 

@@ -16,6 +16,7 @@
 #include "delta/table_features.h"
 #include "delta/table_properties.h"
 #include "delta/transaction.h"
+#include "delta/write_rules.h"
 #include "engine/table_ops.h"
 #include "engine/input_reader.h"
 #include "engine/sql_predicate.h"
@@ -187,14 +188,17 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
 
   // Options, before reading anything.
   if (options.keys.empty()) {
-    return make_error(ErrorCode::kInvalidArgument, "a merge needs at least one key column (--key)");
+    return make_error(ErrorCode::kInvalidArgument, "a merge needs at least one key column")
+        .set_option("keys", "key column");
   }
   if (!options.update_matched && !options.insert_not_matched && !options.delete_when) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "the merge would do nothing: updates and inserts are both off and no --delete-when is given");
+                      "the merge would do nothing: updates and inserts are both off and no delete condition is given")
+        .set_option("delete_when", "delete condition");
   }
   if (options.app_id.has_value() != options.app_version.has_value()) {
-    return make_error(ErrorCode::kInvalidArgument, "--app-id and --app-version go together");
+    return make_error(ErrorCode::kInvalidArgument, "an app id and an app version go together")
+        .set_option("app_version", "an app id and an app version");
   }
   std::vector<std::string> keys;  // spelled as in the schema
   for (const auto& key : options.keys) {
@@ -218,23 +222,20 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       columns += "CAST(NULL AS " + type + ") AS " + sql_identifier(field.name);
     }
     Status bound = check_predicate(connection, *options.delete_when, "SELECT " + columns,
-                                   fmt::format("invalid --delete-when '{}'", *options.delete_when));
+                                   fmt::format("invalid delete condition '{}'", *options.delete_when));
     if (!bound.ok()) {
       return make_error(ErrorCode::kInvalidArgument, fmt::format("{} (it sees the input row's columns: {})",
-                                                                 bound.message(), join(schema.field_names(), ", ")));
+                                                                 bound.message(), join(schema.field_names(), ", ")))
+          .set_option("delete_when", "delete condition");
     }
   }
 
   // Idempotent merges: skip an app version already recorded.
-  if (options.app_id) {
-    auto recorded = snapshot->app_version(*options.app_id);
-    if (recorded && *recorded >= *options.app_version) {
-      report.skipped = true;
-      report.version = snapshot->version();
-      report.message = fmt::format("skipped: app '{}' already committed version {} (requested {})", *options.app_id,
-                                   *recorded, *options.app_version);
-      return report;
-    }
+  if (auto applied = delta::already_applied(*snapshot, options.app_id, options.app_version)) {
+    report.skipped = true;
+    report.version = snapshot->version();
+    report.message = *applied;
+    return report;
   }
 
   // The source: its columns must be table columns; an update replaces whole rows, so it must
@@ -264,10 +265,11 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
       return make_error(ErrorCode::kInvalidArgument,
                         fmt::format("the input has no column{} {}: a merge that updates replaces whole rows, so the "
                                     "input must give every table column (select NULL AS <column> to clear one, or "
-                                    "merge with --no-update)",
+                                    "merge without updating matched rows)",
                                     missing.size() == 1 ? "" : "s", join(missing, ", ")))
           .set_reason("merge_input_lacks_columns", {{"columns", join(missing, ", ")},
-                                                    {"plural", missing.size() == 1 ? "" : "s"}});
+                                                    {"plural", missing.size() == 1 ? "" : "s"}})
+          .set_option("update_matched", "merge without updating matched rows");
     }
   }
   SILT_TRY_ASSIGN(auto conformed, conform_source(connection, source_select, schema, &fs_));
@@ -480,12 +482,15 @@ Result<OperationReport> TableOps::merge_impl(const std::string& root, const Sour
   SILT_LOG_DEBUG("merge: inserts counted after {} ms", (monotonic_ns() - started) / 1000000);
   }
 
-  SILT_TRY_ASSIGN(bool append_only, delta::append_only(snapshot->metadata().configuration));
-  if (append_only && !rewritten.empty()) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("table {} is append-only (delta.appendOnly=true): this merge would update {} and "
-                                  "delete {} rows; only inserts are allowed (--no-update, no --delete-when)",
-                                  root, report.rows_updated, report.rows_deleted));
+  // Checked before anything is written, with the rows the merge would change (the transaction
+  // checks its removes again at commit).
+  Status append_only = delta::check_append_only(
+      snapshot->metadata(), root, !rewritten.empty(),
+      fmt::format("this merge would update {} and delete {} rows; only inserts are allowed (no updates, no delete "
+                  "condition)",
+                  report.rows_updated, report.rows_deleted));
+  if (!append_only.ok()) {
+    return std::move(append_only).error().set_option("update_matched", "(no updates, no delete condition)");
   }
   if (rewritten.empty() && report.rows_inserted == 0 && !options.app_id && !new_metadata) {
     report.skipped = true;

@@ -18,6 +18,7 @@
 #include "delta/table_features.h"
 #include "delta/table_properties.h"
 #include "delta/transaction.h"
+#include "delta/write_rules.h"
 #include "engine/input_reader.h"
 #include "engine/sql_predicate.h"
 #include "engine/type_mapping.h"
@@ -55,15 +56,6 @@ Status check_unique_key(duckdb::Connection& connection, const std::string& selec
   return check_no_duplicate_keys(connection, "(" + select_sql + ")", keys, schema, "a table keyed by " + join(keys, ", "));
 }
 
-// Data files hold the non-partition columns: at least one must remain.
-Status check_partitioning_leaves_data(const delta::Schema& schema, const std::vector<std::string>& partition_columns) {
-  if (partition_columns.empty() || partition_columns.size() < schema.fields.size()) return Status();
-  return make_error(ErrorCode::kInvalidArgument,
-                    fmt::format("every column ({}) would be a partition column, leaving data files without columns: "
-                                "keep at least one column out of --partition-by",
-                                join(schema.field_names(), ", ")));
-}
-
 }  // namespace
 
 Result<std::shared_ptr<const delta::Snapshot>> TableOps::load(const std::string& root, delta::VersionSpec spec) {
@@ -87,7 +79,8 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
   Status parsed = session_.connection().execute("CREATE TEMP TABLE " + table + " (" + options.schema_sql + ")");
   if (!parsed.ok()) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("invalid --schema '{}': {}", options.schema_sql, parsed.message()));
+                      fmt::format("invalid schema '{}': {}", options.schema_sql, parsed.message()))
+        .set_option("schema", "schema");
   }
   // Only names, types and NOT NULL have a Delta form: defaults, checks and keys would be dropped.
   auto extras = session_.connection().query_varchar(
@@ -101,31 +94,19 @@ Result<OperationReport> TableOps::create(const std::string& root, const CreateOp
   if (!extras) return std::move(extras).error();
   if (!extras->rows.empty() && extras->rows[0][0]) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("invalid --schema '{}': {} cannot be stored in a Delta table; give only column "
+                      fmt::format("invalid schema '{}': {} cannot be stored in a Delta table; give only column "
                                   "names, types and NOT NULL",
-                                  options.schema_sql, *extras->rows[0][0]));
+                                  options.schema_sql, *extras->rows[0][0]))
+        .set_option("schema", "schema");
   }
   SILT_TRY_ASSIGN(auto schema, std::move(described));
-  for (const auto& column : options.partition_by) {
-    const auto* field = schema.find(column);
-    if (!field) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("partition column '{}' is not in the schema (columns: {})", column,
-                                    join(schema.field_names(), ", ")));
-    }
-    if (field->type.kind != delta::DataType::Kind::kPrimitive && field->type.kind != delta::DataType::Kind::kDecimal) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("partition column '{}' has type {}; partition columns must be of a primitive type",
-                                    column, field->type.to_string()));
-    }
-  }
-  SILT_TRY(check_partitioning_leaves_data(schema, options.partition_by));
+  SILT_TRY_ASSIGN(auto partition_columns, delta::resolve_partition_columns(schema, options.partition_by, "the schema"));
   delta::Metadata metadata;
   metadata.id = new_uuid();
   metadata.name = options.name;
   metadata.description = options.description;
   metadata.schema_string = delta::schema_to_json(schema);
-  for (const auto& column : options.partition_by) metadata.partition_columns.push_back(schema.find(column)->name);
+  metadata.partition_columns = partition_columns;
   for (const auto& [key, value] : options.properties) metadata.configuration[key] = value;
   metadata.created_time = now_ms();
 
@@ -211,7 +192,8 @@ Result<std::vector<size_t>> TableOps::files_matching_partition_predicate(const d
 }
 
 Status TableOps::check_columns_in_predicate(const delta::Schema& schema, const std::string& predicate,
-                                            const std::vector<std::string>& allowed, const char* option_name) {
+                                            const std::vector<std::string>& allowed, const char* option,
+                                            const char* term) {
   // Bind the predicate against an empty relation with exactly the allowed columns.
   std::string select;
   for (const auto& name : allowed) {
@@ -222,11 +204,12 @@ Status TableOps::check_columns_in_predicate(const delta::Schema& schema, const s
   }
   if (select.empty()) select = "1 AS silt_no_column";
   Status status = check_predicate(session_.connection(), predicate, "SELECT " + select,
-                                  fmt::format("invalid {} '{}'", option_name, predicate));
+                                  fmt::format("invalid {} '{}'", term, predicate));
   if (!status.ok()) {
     std::string allowed_list = allowed.empty() ? "(none)" : join(allowed, ", ");
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{} (columns allowed here: {})", status.message(), allowed_list));
+                      fmt::format("{} (columns allowed here: {})", status.message(), allowed_list))
+        .set_option(option, term);
   }
   return Status();
 }
@@ -290,8 +273,9 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     SILT_TRY(delta::check_writable(snapshot->protocol(), snapshot->metadata(), schema));
     if (!options.partition_by.empty() && options.partition_by != partition_columns && !options.overwrite_schema) {
       return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("--partition-by {} differs from the table's partition columns [{}]",
-                                    join(options.partition_by, ","), join(partition_columns, ",")));
+                        fmt::format("partitioning {} differs from the table's partition columns [{}]",
+                                    join(options.partition_by, ","), join(partition_columns, ",")))
+          .set_option("partition_by", "partitioning");
     }
   }
   InputReader reader(session_.connection(), fs_, session_.files());
@@ -302,16 +286,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     auto listing = delta::list_log(fs_, root);
     if (loaded.error().code() != ErrorCode::kNotFound || !listing || !listing->empty()) return std::move(loaded).error();
     SILT_TRY_ASSIGN(schema, input_schema(source_select));
-    for (const auto& column : options.partition_by) {
-      const auto* field = schema.find(column);
-      if (!field) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("partition column '{}' is not in the input (columns: {})", column,
-                                      join(schema.field_names(), ", ")));
-      }
-      partition_columns.push_back(field->name);
-    }
-    SILT_TRY(check_partitioning_leaves_data(schema, partition_columns));
+    SILT_TRY_ASSIGN(partition_columns, delta::resolve_partition_columns(schema, options.partition_by, "the input"));
     delta::Metadata metadata;
     metadata.id = new_uuid();
     metadata.schema_string = delta::schema_to_json(schema);
@@ -324,16 +299,7 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     source_select = input.sql;
     SILT_TRY_ASSIGN(schema, input_schema(source_select));
     std::vector<std::string> wanted = options.partition_by.empty() ? partition_columns : options.partition_by;
-    partition_columns.clear();
-    for (const auto& column : wanted) {
-      const auto* field = schema.find(column);
-      if (!field) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("partition column '{}' is not in the input (columns: {})", column,
-                                      join(schema.field_names(), ", ")));
-      }
-      partition_columns.push_back(field->name);
-    }
+    SILT_TRY_ASSIGN(partition_columns, delta::resolve_partition_columns(schema, wanted, "the input"));
     delta::Metadata metadata = snapshot->metadata();
     metadata.schema_string = delta::schema_to_json(schema);
     metadata.partition_columns = partition_columns;
@@ -346,13 +312,11 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
   }
 
   // Idempotent writes: skip an app version already recorded.
-  if (options.app_id && snapshot) {
-    auto recorded = snapshot->app_version(*options.app_id);
-    if (recorded && options.app_version && *recorded >= *options.app_version) {
+  if (snapshot) {
+    if (auto applied = delta::already_applied(*snapshot, options.app_id, options.app_version)) {
       report.skipped = true;
       report.version = snapshot->version();
-      report.message = fmt::format("skipped: app '{}' already committed version {} (requested {})", *options.app_id,
-                                   *recorded, *options.app_version);
+      report.message = *applied;
       return report;
     }
   }
@@ -362,11 +326,13 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
     if (options.replace_where) {
       if (partition_columns.empty()) {
         return make_error(ErrorCode::kInvalidArgument,
-                          fmt::format("--replace-where '{}' replaces partitions, and the table has no partition "
-                                      "columns: overwrite the whole table instead, or delete and append",
-                                      *options.replace_where));
+                          fmt::format("the replace-where predicate '{}' replaces partitions, and the table has no "
+                                      "partition columns: overwrite the whole table instead, or delete and append",
+                                      *options.replace_where))
+            .set_option("replace_where", "the replace-where predicate");
       }
-      SILT_TRY(check_columns_in_predicate(schema, *options.replace_where, partition_columns, "--replace-where"));
+      SILT_TRY(check_columns_in_predicate(schema, *options.replace_where, partition_columns, "replace_where",
+                                          "replace-where predicate"));
       SILT_TRY_ASSIGN(replaced, files_matching_partition_predicate(*snapshot, *options.replace_where));
     } else {
       for (size_t i = 0; i < snapshot->files().size(); ++i) replaced.push_back(i);
@@ -381,9 +347,11 @@ Result<OperationReport> TableOps::write_impl(const std::string& root, const Sour
                                                                     "), false)"));
     if (outside && *outside != "0") {
       return make_error(ErrorCode::kInvalidArgument,
-                        fmt::format("{} input rows do not satisfy --replace-where '{}'; filter them out first",
+                        fmt::format("{} input rows do not satisfy the replace-where predicate '{}'; filter them out "
+                                    "first",
                                     *outside, *options.replace_where))
-          .set_reason("rows_outside_replace_where", {{"rows", *outside}, {"predicate", *options.replace_where}});
+          .set_reason("rows_outside_replace_where", {{"rows", *outside}, {"predicate", *options.replace_where}})
+          .set_option("replace_where", "the replace-where predicate");
     }
   }
   if (!options.unique_key.empty()) SILT_TRY(check_unique_key(session_.connection(), conformed, options.unique_key, schema));

@@ -150,8 +150,11 @@ class TableOps {
   struct StagedFiles;
   Result<OperationReport> merge_impl(const std::string& root, const Source& source, const MergeOptions& options);
   Result<OperationReport> write_impl(const std::string& root, const Source& source, const WriteOptions& options);
+  // Writes the rows of `select_sql` as data files of `root` (not yet committed). `data_change`:
+  // the add actions' dataChange (false for files that only rearrange existing rows).
   Result<StagedFiles> stage(const std::string& root, const std::string& select_sql, const delta::Schema& schema,
-                            const std::vector<std::string>& partition_columns, int64_t target_file_bytes);
+                            const std::vector<std::string>& partition_columns, int64_t target_file_bytes,
+                            bool data_change = true);
   void discard(const std::string& root, const StagedFiles& staged);
   // Commits `txn` (whose actions include `staged`), deleting the staged files if the commit fails,
   // and completes `report` with the commit's version, attempts and file counts.
@@ -167,8 +170,10 @@ class TableOps {
                                                        delta::Schema& schema, OperationReport& report);
   Result<std::vector<size_t>> files_matching_partition_predicate(const delta::Snapshot& snapshot,
                                                                  const std::string& predicate);
+  // InvalidArgument naming the option (`option`, worded `term` in the message) unless `predicate`
+  // binds over the `allowed` columns.
   Status check_columns_in_predicate(const delta::Schema& schema, const std::string& predicate,
-                                    const std::vector<std::string>& allowed, const char* option_name);
+                                    const std::vector<std::string>& allowed, const char* option, const char* term);
 
   Session& session_;
   storage::FileSystem& fs_;

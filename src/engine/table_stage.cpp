@@ -1,12 +1,11 @@
-// Staging data files: DuckDB's COPY into a staging directory inside the table, per-file statistics
-// from RETURN_STATS turned into add actions, the files moved into place, then one commit.
+// Staging data files: DuckDB's COPY into a local staging directory, per-file statistics from
+// RETURN_STATS turned into add actions (delta/file_stats.h), the files moved into the store, then
+// one commit.
 #include "engine/table_ops.h"
 #include "engine/table_ops_internal.h"
 
 #include <algorithm>
-#include <cmath>
-#include <filesystem>
-#include <set>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -16,6 +15,7 @@
 #include "base/ids.h"
 #include "base/strings.h"
 #include "delta/file_pruning.h"
+#include "delta/file_stats.h"
 #include "delta/table_features.h"
 #include "delta/table_properties.h"
 #include "delta/transaction.h"
@@ -36,56 +36,12 @@ std::string relative_to(const std::string& root, const std::string& path) {
   return path;
 }
 
-// DuckDB's printed min/max -> the JSON value Delta stats use for that column type; nullopt to omit.
-std::optional<json> stat_value(const std::string& text, const delta::DataType& type, bool is_max) {
-  if (type.kind == delta::DataType::Kind::kDecimal) {
-    try {
-      return json(std::stod(text));  // JSON number; readers compare decimals exactly from text
-    } catch (...) {
-      return std::nullopt;
-    }
-  }
-  if (type.kind != delta::DataType::Kind::kPrimitive) return std::nullopt;
-  const std::string& n = type.name;
-  if (n == "long" || n == "integer" || n == "short" || n == "byte") {
-    auto value = parse_int64(text);
-    if (!value) return std::nullopt;
-    return json(*value);
-  }
-  if (n == "float" || n == "double") {
-    try {
-      double value = std::stod(text);
-      if (std::isnan(value) || std::isinf(value)) return std::nullopt;
-      return json(value);
-    } catch (...) {
-      return std::nullopt;
-    }
-  }
-  if (n == "string") {
-    if (text.size() > 64) return std::nullopt;  // long strings: keep no bound rather than a wrong one
-    return json(text);
-  }
-  if (n == "date") return json(text);
-  if (n == "timestamp") {
-    // "2025-01-01 10:00:00.123456+00" -> "2025-01-01T10:00:00.123Z" (truncated to milliseconds).
-    auto ms = parse_timestamp_ms(text.substr(0, text.find_first_of("+", 10)));
-    if (!ms) return std::nullopt;
-    if (is_max) {
-      // Truncation makes the max smaller than the real value; readers add 1 ms, as Spark does.
-    }
-    std::string formatted = format_timestamp_ms(*ms);
-    formatted[10] = 'T';
-    return json(formatted + "Z");
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std::string& select_sql,
                                               const delta::Schema& schema,
                                               const std::vector<std::string>& partition_columns,
-                                              int64_t target_file_bytes) {
+                                              int64_t target_file_bytes, bool data_change) {
   std::string options = "FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true, "
                         "APPEND true";
   if (!partition_columns.empty()) {
@@ -114,8 +70,6 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
 
   StagedFiles staged;
   int64_t now = now_ms();
-  std::set<std::string> partition_set;
-  for (const auto& column : partition_columns) partition_set.insert(column);
   // Files DuckDB wrote, checked, and their places in the table.
   std::vector<std::pair<std::string, std::string>> moves;
   for (const auto& row : result.rows) {
@@ -134,7 +88,7 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     add.path = uri_encode_path(relative_to(root, absolute));
     add.size = row[2] ? parse_int64(*row[2]).value_or(0) : 0;
     add.modification_time = now;
-    add.data_change = true;
+    add.data_change = data_change;
     // Partition values as DuckDB reports them (text; JSON null for NULL).
     if (!partition_columns.empty()) {
       json keys = row[5] ? json::parse(*row[5], nullptr, false) : json::object();
@@ -144,30 +98,22 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
         add.partition_values[column] = value;
       }
     }
-    // Stats: numRecords, minValues, maxValues, nullCount for top-level data columns.
-    nlohmann::ordered_json stats;
-    stats["numRecords"] = records;
-    json min_values = json::object(), max_values = json::object(), null_count = json::object();
-    json column_stats = row[4] ? json::parse(*row[4], nullptr, false) : json::object();
+    // Stats for top-level data columns, from DuckDB's per-column statistics (keys are quoted names).
+    std::map<std::string, delta::ColumnStatsText> column_stats;
+    json printed = row[4] ? json::parse(*row[4], nullptr, false) : json::object();
     for (const auto& field : schema.fields) {
-      if (partition_set.count(field.name)) continue;
       std::string key = "\"" + replace_all(field.name, "\"", "\"\"") + "\"";
-      if (!column_stats.is_object() || !column_stats.contains(key)) continue;
-      const json& entry = column_stats[key];
+      if (!printed.is_object() || !printed.contains(key)) continue;
+      const json& entry = printed[key];
+      delta::ColumnStatsText column;
       if (entry.contains("null_count") && entry["null_count"].is_string()) {
-        if (auto count = parse_int64(entry["null_count"].get<std::string>())) null_count[field.name] = *count;
+        column.null_count = parse_int64(entry["null_count"].get<std::string>());
       }
-      if (entry.contains("min") && entry["min"].is_string()) {
-        if (auto value = stat_value(entry["min"].get<std::string>(), field.type, false)) min_values[field.name] = *value;
-      }
-      if (entry.contains("max") && entry["max"].is_string()) {
-        if (auto value = stat_value(entry["max"].get<std::string>(), field.type, true)) max_values[field.name] = *value;
-      }
+      if (entry.contains("min") && entry["min"].is_string()) column.min = entry["min"].get<std::string>();
+      if (entry.contains("max") && entry["max"].is_string()) column.max = entry["max"].get<std::string>();
+      column_stats[field.name] = std::move(column);
     }
-    stats["minValues"] = std::move(min_values);
-    stats["maxValues"] = std::move(max_values);
-    stats["nullCount"] = std::move(null_count);
-    add.stats = stats.dump();
+    add.stats = delta::encode_file_stats(schema, partition_columns, records, column_stats);
     staged.rows += records;
     staged.bytes += add.size;
     staged.adds.push_back(std::move(add));

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -44,8 +45,37 @@ std::string CommandContext::table_location(const std::string& user_path) const {
   return text;
 }
 
+namespace {
+
+// The engine's words for an option (Error::option_term) -> the flags that set it on the command line.
+std::string flag_wording(const Error& error) {
+  static const std::map<std::string, std::string> kFlags = {
+      {"an input glob or a query", "--input or --query"},
+      {"give the format (csv, json or parquet)", "pass --format csv|json|parquet"},
+      {"key column", "key column (--key)"},
+      {"delete condition", "--delete-when"},
+      {"an app id and an app version", "--app-id and --app-version"},
+      {"merge without updating matched rows", "merge with --no-update"},
+      {"(no updates, no delete condition)", "(--no-update, no --delete-when)"},
+      {"the partitioning", "--partition-by"},
+      {"partitioning", "--partition-by"},
+      {"schema", "--schema"},
+      {"the replace-where predicate", "--replace-where"},
+      {"replace-where predicate", "--replace-where"},
+      {"delete predicate", "--where"},
+  };
+  std::string message = error.message();
+  if (error.option().empty()) return message;
+  auto flag = kFlags.find(error.option_term());
+  size_t at = message.find(error.option_term());
+  if (flag == kFlags.end() || at == std::string::npos) return message;
+  return message.replace(at, error.option_term().size(), flag->second);
+}
+
+}  // namespace
+
 int report_error(const Error& error) {
-  std::string line = fmt::format("error: {}\n", redact(error.message()));
+  std::string line = fmt::format("error: {}\n", redact(flag_wording(error)));
   std::fputs(line.c_str(), stderr);
   switch (error.code()) {
     case ErrorCode::kConflict: return kExitConflict;
