@@ -91,7 +91,7 @@ class MedallionInMemory : public ::testing::Test {
     for (const auto& model : record->models) {
       EXPECT_EQ(model.status, pipeline::ModelStatus::kSuccess) << model.model << ": " << model.error;
     }
-    EXPECT_EQ(record->status, "success");
+    EXPECT_EQ(record->status, pipeline::RunStatus::kSuccess);
     return *record;
   }
 

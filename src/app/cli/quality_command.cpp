@@ -44,7 +44,7 @@ Result<const pipeline::Model*> find_model(const pipeline::Project& project, cons
 }
 
 // Rows of a snapshot: from the log's statistics when every file has them, else counted.
-int count_status(const pipeline::QualityReport& report, const std::string& status) {
+int count_status(const pipeline::QualityReport& report, pipeline::CheckStatus status) {
   int count = 0;
   for (const auto& result : report.results) count += result.status == status ? 1 : 0;
   return count;
@@ -55,7 +55,8 @@ engine::duckdb::TextResult results_table(const pipeline::QualityReport& report) 
   table.column_names = {"check", "severity", "status", "failing", "checked", "threshold", "message"};
   table.column_types = {"VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "VARCHAR", "VARCHAR"};
   for (const auto& result : report.results) {
-    table.rows.push_back({result.name, std::string(pipeline::severity_name(result.severity)), result.status,
+    table.rows.push_back({result.name, std::string(pipeline::severity_name(result.severity)),
+                          std::string(pipeline::check_status_name(result.status)),
                           std::to_string(result.failing), std::to_string(result.checked), result.threshold,
                           result.message});
   }
@@ -66,8 +67,8 @@ engine::duckdb::TextResult results_table(const pipeline::QualityReport& report) 
 void print_results(const pipeline::QualityReport& report) {
   std::cout << render_table(results_table(report));
   for (const auto& result : report.results) {
-    if (result.status == "pass") continue;
-    std::cout << fmt::format("\n{} {}: {}\n", result.status, result.name, result.message);
+    if (result.status == pipeline::CheckStatus::kPass) continue;
+    std::cout << fmt::format("\n{} {}: {}\n", pipeline::check_status_name(result.status), result.name, result.message);
     if (result.examples.empty()) continue;
     engine::duckdb::TextResult examples;
     examples.column_names = result.example_columns;
@@ -88,7 +89,9 @@ void print_results(const pipeline::QualityReport& report) {
 std::string report_heading(const pipeline::QualityReport& report) {
   return fmt::format("{} version {} ({} rows): {}, {} passed, {} warned, {} failed", report.table,
                      version_text(report.table_version), report.rows_checked, report.outcome,
-                     count_status(report, "pass"), count_status(report, "warn"), count_status(report, "fail"));
+                     count_status(report, pipeline::CheckStatus::kPass),
+                     count_status(report, pipeline::CheckStatus::kWarn),
+                     count_status(report, pipeline::CheckStatus::kFail));
 }
 
 struct CheckArgs {
@@ -257,8 +260,9 @@ void register_quality(CLI::App& app, CommandContext& context, int* exit_code) {
     for (const auto& report : *reports) {
       table.rows.push_back({report.table, report.run_id.empty() ? "check" : report.run_id,
                             version_text(report.table_version), report.outcome,
-                            std::to_string(count_status(report, "pass")), std::to_string(count_status(report, "warn")),
-                            std::to_string(count_status(report, "fail")),
+                            std::to_string(count_status(report, pipeline::CheckStatus::kPass)),
+                            std::to_string(count_status(report, pipeline::CheckStatus::kWarn)),
+                            std::to_string(count_status(report, pipeline::CheckStatus::kFail)),
                             format_timestamp_ms(report.checked_ms).substr(0, 19)});
     }
     std::cout << render_table(table);

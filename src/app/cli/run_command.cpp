@@ -105,8 +105,10 @@ std::string version_text(int64_t version) { return version < 0 ? "-" : std::to_s
 std::string checks_text(const pipeline::ModelRun& model) {
   if (model.checks.empty()) return "";
   std::vector<std::string> parts;
-  for (const char* status : {"pass", "warn", "fail"}) {
-    if (int count = model.count_checks(status)) parts.push_back(fmt::format("{} {}", count, status));
+  for (auto status : {pipeline::CheckStatus::kPass, pipeline::CheckStatus::kWarn, pipeline::CheckStatus::kFail}) {
+    if (int count = model.count_checks(status)) {
+      parts.push_back(fmt::format("{} {}", count, pipeline::check_status_name(status)));
+    }
   }
   return join(parts, ", ");
 }
@@ -145,7 +147,7 @@ void print_failures(const pipeline::RunRecord& record) {
 
 void print_summary(const pipeline::RunRecord& record) {
   std::cout << fmt::format("run {}  date {}  {}: {}, {} succeeded, {} failed, {} skipped, {}\n", record.run_id,
-                           record.run_date, record.status, counted(static_cast<int64_t>(record.models.size()), "model"),
+                           record.run_date, pipeline::run_status_name(record.status), counted(static_cast<int64_t>(record.models.size()), "model"),
                            record.count(pipeline::ModelStatus::kSuccess), record.count(pipeline::ModelStatus::kFailed),
                            record.count(pipeline::ModelStatus::kSkipped),
                            seconds(record.finished_ms - record.started_ms));
@@ -198,7 +200,7 @@ int finish_run(const Result<pipeline::RunRecord>& record, bool as_json) {
     print_summary(*record);
   }
   print_failures(*record);
-  return record->status == "success" ? kExitOk : kExitFailed;
+  return record->status == pipeline::RunStatus::kSuccess ? kExitOk : kExitFailed;
 }
 
 void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
@@ -290,7 +292,7 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
         print_summary(*record);
       }
       print_failures(*record);
-      if (record->status != "success") {
+      if (record->status != pipeline::RunStatus::kSuccess) {
         *exit_code = kExitFailed;
         {
           std::cerr << fmt::format("error: backfill stopped at {}; fix the failure, then `silt run --resume {}` and "
@@ -422,7 +424,7 @@ void register_runs(CLI::App& app, CommandContext& context, int* exit_code) {
       for (const auto& record : *records) {
         int64_t rows = 0;
         for (const auto& model : record.models) rows += model.rows_out;
-        table.rows.push_back({record.run_id, record.command, record.run_date, record.status,
+        table.rows.push_back({record.run_id, record.command, record.run_date, pipeline::run_status_name(record.status),
                               std::to_string(record.models.size()),
                               std::to_string(record.count(pipeline::ModelStatus::kFailed)),
                               std::to_string(record.count(pipeline::ModelStatus::kSkipped)), std::to_string(rows),

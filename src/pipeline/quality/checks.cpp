@@ -230,12 +230,14 @@ CheckResult new_result(const CheckSpec& spec) {
   result.name = spec.name;
   result.kind = spec.kind;
   result.severity = spec.severity;
-  result.status = "pass";
+  result.status = CheckStatus::kPass;
   result.threshold = spec.threshold.text();
   return result;
 }
 
-void set_failed(CheckResult& result) { result.status = result.severity == Severity::kError ? "fail" : "warn"; }
+void set_failed(CheckResult& result) {
+  result.status = result.severity == Severity::kError ? CheckStatus::kFail : CheckStatus::kWarn;
+}
 
 // Row-level and threshold-based table-level checks: status from the threshold, message with the
 // allowance when failures are tolerated.
@@ -435,7 +437,7 @@ json result_to_json(const CheckResult& result) {
   out["name"] = result.name;
   out["kind"] = check_kind_name(result.kind);
   out["severity"] = severity_name(result.severity);
-  out["status"] = result.status;
+  out["status"] = check_status_name(result.status);
   out["failing"] = result.failing;
   out["checked"] = result.checked;
   out["threshold"] = result.threshold;
@@ -462,7 +464,7 @@ CheckResult result_from_json(const json& in) {
   }
   result.severity = get_or<std::string>(in, "severity", "") == severity_name(Severity::kWarn) ? Severity::kWarn
                                                                                               : Severity::kError;
-  result.status = get_or<std::string>(in, "status", "");
+  result.status = check_status_from_name(get_or<std::string>(in, "status", "")).value_or(CheckStatus::kFail);
   result.failing = get_or<int64_t>(in, "failing", 0);
   result.checked = get_or<int64_t>(in, "checked", 0);
   result.threshold = get_or<std::string>(in, "threshold", "");
@@ -566,7 +568,7 @@ Result<std::vector<CheckResult>> evaluate_checks(engine::duckdb::Connection& con
         }
       }
       finish_counted(result, spec, join(parts_text, ", "));
-      if (result.status != "pass") {
+      if (result.status != CheckStatus::kPass) {
         result.example_columns = spec.columns;
         result.example_columns.push_back("count");
         result.examples = counts.examples;
@@ -620,7 +622,7 @@ Result<std::vector<CheckResult>> evaluate_checks(engine::duckdb::Connection& con
       finish_counted(result, spec,
                      fmt::format("the query returned {} row{}", result.failing, result.failing == 1 ? "" : "s"));
     }
-    if (result.status != "pass") {
+    if (result.status != CheckStatus::kPass) {
       SILT_TRY(add_examples(connection, spec, predicates[i] ? &*predicates[i] : nullptr, environment, result));
     }
   }

@@ -35,8 +35,8 @@ QualityVerdict quality_verdict(const std::vector<CheckResult>& results, bool con
   QualityVerdict verdict;
   verdict.table_failed = contract_failed;
   for (const auto& result : results) {
-    if (result.status == "warn") verdict.warned = true;
-    if (result.status != "fail") continue;
+    if (result.status == CheckStatus::kWarn) verdict.warned = true;
+    if (result.status != CheckStatus::kFail) continue;
     (is_row_level(result.kind) ? verdict.row_failed : verdict.table_failed) = true;
   }
   return verdict;

@@ -21,6 +21,12 @@ namespace silt::pipeline {
 enum class Severity { kError, kWarn };
 const char* severity_name(Severity severity);
 
+// A check's result: passed, or failed with warn severity (warn) or error severity (fail).
+enum class CheckStatus { kPass, kWarn, kFail };
+const char* check_status_name(CheckStatus status);  // "pass", "warn", "fail"
+// The status named `name`; nullopt for anything else.
+std::optional<CheckStatus> check_status_from_name(const std::string& name);
+
 // What a run does when an error-severity check fails.
 enum class OnFailure {
   kGate,        // nothing is committed; the model fails; descendants are skipped
@@ -101,7 +107,7 @@ struct CheckResult {
   std::string name;
   CheckKind kind = CheckKind::kNotNull;
   Severity severity = Severity::kError;
-  std::string status;           // "pass", "warn" (warn severity failed), "fail" (error severity failed)
+  CheckStatus status = CheckStatus::kPass;
   int64_t failing = 0;          // rows failing (table checks: offending rows or groups; row_count: 0/1)
   int64_t checked = 0;          // rows checked
   std::string threshold;        // Threshold::text()

@@ -7,6 +7,22 @@
 
 namespace silt::pipeline {
 
+const char* check_status_name(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::kPass: return "pass";
+    case CheckStatus::kWarn: return "warn";
+    case CheckStatus::kFail: return "fail";
+  }
+  return "fail";
+}
+
+std::optional<CheckStatus> check_status_from_name(const std::string& name) {
+  for (CheckStatus status : {CheckStatus::kPass, CheckStatus::kWarn, CheckStatus::kFail}) {
+    if (name == check_status_name(status)) return status;
+  }
+  return std::nullopt;
+}
+
 const char* severity_name(Severity severity) {
   switch (severity) {
     case Severity::kError: return "error";

@@ -18,7 +18,7 @@ namespace {
 std::string describe_failures(const std::vector<CheckResult>& results) {
   std::string text;
   for (const auto& result : results) {
-    if (result.status != "fail") continue;
+    if (result.status != CheckStatus::kFail) continue;
     text += fmt::format("\n  - {}: {}", result.name, result.message.empty()
                                                           ? fmt::format("{} of {} rows fail", result.failing, result.checked)
                                                           : result.message);

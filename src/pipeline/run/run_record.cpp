@@ -18,6 +18,8 @@ using json = nlohmann::ordered_json;
 
 constexpr const char* kStatusNames[] = {"pending", "running", "success", "failed", "skipped"};
 
+constexpr const char* kRunStatusNames[] = {"running", "success", "failed", "cancelled"};
+
 ModelStatus status_from_name(const std::string& name) {
   for (int i = 0; i < 5; ++i) {
     if (name == kStatusNames[i]) return static_cast<ModelStatus>(i);
@@ -57,7 +59,8 @@ json model_to_json(const ModelRun& model) {
     out["checks"] = json::array();
     for (const auto& check : model.checks) {
       out["checks"].push_back(
-          {{"name", check.name}, {"severity", check.severity}, {"status", check.status}, {"failing", check.failing}});
+          {{"name", check.name}, {"severity", check.severity}, {"status", check_status_name(check.status)},
+           {"failing", check.failing}});
     }
   }
   out["started_at"] = model.started_ms ? format_timestamp_ms(model.started_ms) : "";
@@ -74,9 +77,18 @@ T get_or(const json& object, const char* key, T fallback) {
 
 }  // namespace
 
+const char* run_status_name(RunStatus status) { return kRunStatusNames[static_cast<int>(status)]; }
+
+std::optional<RunStatus> run_status_from_name(const std::string& name) {
+  for (int i = 0; i < 4; ++i) {
+    if (name == kRunStatusNames[i]) return static_cast<RunStatus>(i);
+  }
+  return std::nullopt;
+}
+
 const char* model_status_name(ModelStatus status) { return kStatusNames[static_cast<int>(status)]; }
 
-int ModelRun::count_checks(const std::string& status) const {
+int ModelRun::count_checks(CheckStatus status) const {
   return static_cast<int>(std::count_if(checks.begin(), checks.end(), [&](const Check& c) { return c.status == status; }));
 }
 
@@ -94,7 +106,7 @@ std::string run_record_to_json(const RunRecord& record) {
   out["full_refresh"] = record.full_refresh;
   out["selectors"] = record.selectors;
   if (!record.resumed_from.empty()) out["resumed_from"] = record.resumed_from;
-  out["status"] = record.status;
+  out["status"] = run_status_name(record.status);
   out["started_at"] = format_timestamp_ms(record.started_ms);
   out["finished_at"] = record.finished_ms ? format_timestamp_ms(record.finished_ms) : "";
   out["duration_ms"] = record.finished_ms ? record.finished_ms - record.started_ms : 0;
@@ -118,7 +130,7 @@ Result<RunRecord> run_record_from_json(const std::string& text, const std::strin
     record.full_refresh = get_or<bool>(in, "full_refresh", false);
     record.selectors = get_or<std::vector<std::string>>(in, "selectors", {});
     record.resumed_from = get_or<std::string>(in, "resumed_from", "");
-    record.status = get_or<std::string>(in, "status", "");
+    record.status = run_status_from_name(get_or<std::string>(in, "status", "")).value_or(RunStatus::kFailed);
     record.started_ms = parse_timestamp_ms(get_or<std::string>(in, "started_at", "")).value_or(0);
     record.finished_ms = parse_timestamp_ms(get_or<std::string>(in, "finished_at", "")).value_or(0);
     for (const auto& item : get_or<json>(in, "models", json::array())) {
@@ -151,7 +163,9 @@ Result<RunRecord> run_record_from_json(const std::string& text, const std::strin
       model.quarantine_version = get_or<int64_t>(item, "quarantine_version", -1);
       for (const auto& check : get_or<json>(item, "checks", json::array())) {
         model.checks.push_back({get_or<std::string>(check, "name", ""), get_or<std::string>(check, "severity", ""),
-                                get_or<std::string>(check, "status", ""), get_or<int64_t>(check, "failing", 0)});
+                                check_status_from_name(get_or<std::string>(check, "status", ""))
+                                    .value_or(CheckStatus::kFail),
+                                get_or<int64_t>(check, "failing", 0)});
       }
       model.started_ms = parse_timestamp_ms(get_or<std::string>(item, "started_at", "")).value_or(0);
       model.duration_ms = get_or<int64_t>(item, "duration_ms", 0);

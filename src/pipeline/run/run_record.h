@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@ namespace silt::pipeline {
 
 enum class ModelStatus { kPending, kRunning, kSuccess, kFailed, kSkipped };
 const char* model_status_name(ModelStatus status);
+
+// A run's status: running (also a run that crashed: its record was never finished), success (every
+// model succeeded), failed (some model failed or was skipped), cancelled (Runner::cancel).
+enum class RunStatus { kRunning, kSuccess, kFailed, kCancelled };
+const char* run_status_name(RunStatus status);  // "running", "success", "failed", "cancelled"
+std::optional<RunStatus> run_status_from_name(const std::string& name);
 
 struct ModelRun {
   std::string model;
@@ -43,11 +50,11 @@ struct ModelRun {
   struct Check {
     std::string name;
     std::string severity;
-    std::string status;  // pass | warn | fail
+    CheckStatus status = CheckStatus::kPass;
     int64_t failing = 0;
   };
   std::vector<Check> checks;
-  int count_checks(const std::string& status) const;
+  int count_checks(CheckStatus status) const;
   int64_t started_ms = 0;
   int64_t duration_ms = 0;
 };
@@ -61,7 +68,7 @@ struct RunRecord {
   bool full_refresh = false;
   std::vector<std::string> selectors;
   std::string resumed_from;  // run id, for --resume
-  std::string status = "running";  // running | success | failed
+  RunStatus status = RunStatus::kRunning;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   std::vector<ModelRun> models;  // in run order

@@ -347,9 +347,9 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   run_dag(dependencies, workers, callbacks, &cancelled_);
 
   record.finished_ms = now_ms();
-  record.status = cancelled_                                                             ? "cancelled"
-                  : record.count(ModelStatus::kFailed) || record.count(ModelStatus::kSkipped) ? "failed"
-                                                                                              : "success";
+  record.status = cancelled_                                                             ? RunStatus::kCancelled
+                  : record.count(ModelStatus::kFailed) || record.count(ModelStatus::kSkipped) ? RunStatus::kFailed
+                                                                                              : RunStatus::kSuccess;
   save();
   return record;
 }

@@ -7,10 +7,11 @@ namespace silt::pipeline {
 namespace {
 
 CheckResult result(CheckKind kind, const char* status) {
+  // Statuses by name, as reports store them.
   CheckResult r;
   r.name = check_kind_name(kind);
   r.kind = kind;
-  r.status = status;
+  r.status = check_status_from_name(status).value();
   return r;
 }
 

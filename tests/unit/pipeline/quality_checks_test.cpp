@@ -88,7 +88,7 @@ class QualityChecksTest : public ::testing::Test {
 TEST_F(QualityChecksTest, NotNullCountsFailingRowsWithExamples) {
   CheckResult result = evaluate_one(not_null("order_id"));
   EXPECT_EQ(result.name, "not_null(order_id)");
-  EXPECT_EQ(result.status, "fail");
+  EXPECT_EQ(result.status, CheckStatus::kFail);
   EXPECT_EQ(result.failing, 3);
   EXPECT_EQ(result.checked, 1000);
   EXPECT_EQ(result.message, "3 of 1000 rows have order_id NULL");
@@ -97,7 +97,7 @@ TEST_F(QualityChecksTest, NotNullCountsFailingRowsWithExamples) {
   EXPECT_EQ(column_values(result, "code"), (std::vector<std::string>{"ORD-00010", "ORD-00020", "ORD-00030"}));
 
   CheckResult passing = evaluate_one(not_null("status"));
-  EXPECT_EQ(passing.status, "pass");
+  EXPECT_EQ(passing.status, CheckStatus::kPass);
   EXPECT_EQ(passing.failing, 0);
   EXPECT_EQ(passing.message, "");
   EXPECT_TRUE(passing.examples.empty());
@@ -107,13 +107,13 @@ TEST_F(QualityChecksTest, AcceptedValuesComparesTextAndLetsNullPass) {
   CheckSpec status = spec(CheckKind::kAcceptedValues, "accepted_values(status)", {"status"});
   status.values = {"A", "B"};
   CheckResult result = evaluate_one(status);
-  EXPECT_EQ(result.status, "fail");
+  EXPECT_EQ(result.status, CheckStatus::kFail);
   EXPECT_EQ(result.failing, 5);
   EXPECT_EQ(result.message, "5 of 1000 rows have status not in (A, B)");
   EXPECT_EQ(column_values(result, "status"), (std::vector<std::string>(5, "X")));
 
   status.values = {"A", "B", "X"};
-  EXPECT_EQ(evaluate_one(status).status, "pass");
+  EXPECT_EQ(evaluate_one(status).status, CheckStatus::kPass);
 
   // Integers compared as text; NULL ids pass.
   CheckSpec ids = spec(CheckKind::kAcceptedValues, "accepted_values(order_id)", {"order_id"});
@@ -158,7 +158,7 @@ TEST_F(QualityChecksTest, RegexMatchesAnywhereUnlessAnchored) {
   EXPECT_EQ(result.failing, 991);  // all but ORD-00001 .. ORD-00009
   EXPECT_EQ(result.message, "991 of 1000 rows have code not matching '^ORD-0000[0-9]$'");
   code.pattern = "ORD-";
-  EXPECT_EQ(evaluate_one(code).status, "pass");
+  EXPECT_EQ(evaluate_one(code).status, CheckStatus::kPass);
   // NULL passes a pattern; numbers are matched as text.
   code.pattern = "^ORD-0";
   execute("UPDATE orders SET code = NULL WHERE order_id > 999");
@@ -189,7 +189,7 @@ TEST_F(QualityChecksTest, RelationshipsLookValuesUpInAnotherRelation) {
   customer.to = "silver_customers";
   customer.field = "customer_id";
   CheckResult result = evaluate_one(customer);
-  EXPECT_EQ(result.status, "fail");
+  EXPECT_EQ(result.status, CheckStatus::kFail);
   EXPECT_EQ(result.failing, 4);
   EXPECT_EQ(result.message, "4 of 1000 rows have customer_id not found in silver_customers.customer_id");
   EXPECT_EQ(column_values(result, "order_id"), (std::vector<std::string>{"1000", "997", "998", "999"}));
@@ -199,7 +199,7 @@ TEST_F(QualityChecksTest, RelationshipsLookValuesUpInAnotherRelation) {
   // A query as the related relation; NULL values pass.
   execute("UPDATE orders SET customer_id = NULL WHERE customer_id > 10");
   customer.to = "customers_query";
-  EXPECT_EQ(evaluate_one(customer).status, "pass");
+  EXPECT_EQ(evaluate_one(customer).status, CheckStatus::kPass);
 
   customer.to = "nowhere";
   auto missing = evaluate_checks(session_->connection(), {customer}, environment_);
@@ -212,27 +212,27 @@ TEST_F(QualityChecksTest, ThresholdsAllowCountsOrPercentages) {
   CheckSpec check = not_null("order_id");
   check.threshold.count = 3;
   CheckResult allowed = evaluate_one(check);
-  EXPECT_EQ(allowed.status, "pass");
+  EXPECT_EQ(allowed.status, CheckStatus::kPass);
   EXPECT_EQ(allowed.failing, 3);
   EXPECT_EQ(allowed.threshold, check.threshold.text());
   EXPECT_EQ(allowed.message, "3 of 1000 rows have order_id NULL (allowed: " + check.threshold.text() + ")");
   EXPECT_TRUE(allowed.examples.empty());
 
   check.threshold.count = 2;
-  EXPECT_EQ(evaluate_one(check).status, "fail");
+  EXPECT_EQ(evaluate_one(check).status, CheckStatus::kFail);
 
   check.threshold.count.reset();
   check.threshold.percent = 0.3;  // 3 of 1000
-  EXPECT_EQ(evaluate_one(check).status, "pass");
+  EXPECT_EQ(evaluate_one(check).status, CheckStatus::kPass);
   check.threshold.percent = 0.29;
-  EXPECT_EQ(evaluate_one(check).status, "fail");
+  EXPECT_EQ(evaluate_one(check).status, CheckStatus::kFail);
 }
 
 TEST_F(QualityChecksTest, WarnSeverityWarnsInsteadOfFailing) {
   CheckSpec check = not_null("order_id");
   check.severity = Severity::kWarn;
   CheckResult result = evaluate_one(check);
-  EXPECT_EQ(result.status, "warn");
+  EXPECT_EQ(result.status, CheckStatus::kWarn);
   EXPECT_EQ(result.severity, Severity::kWarn);
   EXPECT_EQ(result.examples.size(), 3u);  // failing warn checks have examples too
 }
@@ -279,7 +279,7 @@ TEST_F(QualityChecksTest, RowLevelChecksShareOneScan) {
   int64_t before = obs::counter_value("quality.queries");
   auto results = evaluate(checks);
   EXPECT_EQ(obs::counter_value("quality.queries") - before, 1);
-  for (const auto& result : results) EXPECT_EQ(result.status, "pass") << result.name << ": " << result.message;
+  for (const auto& result : results) EXPECT_EQ(result.status, CheckStatus::kPass) << result.name << ": " << result.message;
 }
 
 TEST_F(QualityChecksTest, RowCountBoundsAndChange) {
@@ -287,7 +287,7 @@ TEST_F(QualityChecksTest, RowCountBoundsAndChange) {
   count.min_rows = 1;
   count.max_rows = 2000;
   CheckResult result = evaluate_one(count);
-  EXPECT_EQ(result.status, "pass");
+  EXPECT_EQ(result.status, CheckStatus::kPass);
   EXPECT_EQ(result.failing, 0);
   EXPECT_EQ(result.message, "row count 1000");
 
@@ -298,19 +298,19 @@ TEST_F(QualityChecksTest, RowCountBoundsAndChange) {
   count.max_change_pct = 20;
   environment_.previous_rows = 800;  // +25%
   CheckResult changed = evaluate_one(count);
-  EXPECT_EQ(changed.status, "fail");
+  EXPECT_EQ(changed.status, CheckStatus::kFail);
   EXPECT_EQ(changed.failing, 1);
   EXPECT_EQ(changed.message, "row count 1000 changed 25.0% from 800 (max 20%)");
   environment_.previous_rows = 900;
-  EXPECT_EQ(evaluate_one(count).status, "pass");
+  EXPECT_EQ(evaluate_one(count).status, CheckStatus::kPass);
   environment_.previous_rows = 0;  // no baseline to compare with
-  EXPECT_EQ(evaluate_one(count).status, "pass");
+  EXPECT_EQ(evaluate_one(count).status, CheckStatus::kPass);
   environment_.previous_rows.reset();
-  EXPECT_EQ(evaluate_one(count).status, "pass");
+  EXPECT_EQ(evaluate_one(count).status, CheckStatus::kPass);
 
   execute("DELETE FROM orders");
   CheckResult empty = evaluate_one(count);
-  EXPECT_EQ(empty.status, "fail");
+  EXPECT_EQ(empty.status, CheckStatus::kFail);
   EXPECT_EQ(empty.message, "row count 0 below min 1");
 }
 
@@ -321,7 +321,7 @@ TEST_F(QualityChecksTest, FreshnessMeasuresTheNewestValue) {
   CheckSpec fresh = spec(CheckKind::kFreshness, "freshness(event_ts)", {"event_ts"});
   fresh.max_age_ms = 2 * 86'400'000LL;
   CheckResult stale = evaluate_one(fresh);
-  EXPECT_EQ(stale.status, "fail");
+  EXPECT_EQ(stale.status, CheckStatus::kFail);
   EXPECT_EQ(stale.failing, 1);
   EXPECT_EQ(stale.checked, 5);
   EXPECT_EQ(stale.message, "newest event_ts 2025-11-10 10:00:00 is 3d 2h old (max 2d)");
@@ -329,7 +329,7 @@ TEST_F(QualityChecksTest, FreshnessMeasuresTheNewestValue) {
 
   fresh.max_age_ms = 4 * 86'400'000LL;
   CheckResult ok = evaluate_one(fresh);
-  EXPECT_EQ(ok.status, "pass");
+  EXPECT_EQ(ok.status, CheckStatus::kPass);
   EXPECT_EQ(ok.message, "newest event_ts 2025-11-10 10:00:00 is 3d 2h old (max 4d)");
 
   // A DATE column: its days start at midnight.
@@ -341,7 +341,7 @@ TEST_F(QualityChecksTest, FreshnessMeasuresTheNewestValue) {
   execute("DELETE FROM events");
   environment_.relation = "events";
   CheckResult empty = evaluate_one(fresh);
-  EXPECT_EQ(empty.status, "fail");
+  EXPECT_EQ(empty.status, CheckStatus::kFail);
   EXPECT_EQ(empty.message, "no event_ts value to measure freshness by (max age 4d)");
 }
 
@@ -351,7 +351,7 @@ TEST_F(QualityChecksTest, UniqueIgnoresNullKeysPrimaryKeyCountsThem) {
   environment_.relation = "keys";
   CheckSpec unique = spec(CheckKind::kUnique, "unique(id, part)", {"id", "part"});
   CheckResult result = evaluate_one(unique);
-  EXPECT_EQ(result.status, "fail");
+  EXPECT_EQ(result.status, CheckStatus::kFail);
   EXPECT_EQ(result.failing, 5);
   EXPECT_EQ(result.checked, 9);
   EXPECT_EQ(result.message, "2 duplicated keys (5 rows)");
@@ -377,7 +377,7 @@ TEST_F(QualityChecksTest, UniqueIgnoresNullKeysPrimaryKeyCountsThem) {
   int64_t before = obs::counter_value("quality.queries");
   execute("DELETE FROM keys WHERE part IS NULL");
   auto results = evaluate({part});
-  EXPECT_EQ(results.at(0).status, "pass");
+  EXPECT_EQ(results.at(0).status, CheckStatus::kPass);
   EXPECT_EQ(results.at(0).checked, 2);
   EXPECT_EQ(obs::counter_value("quality.queries") - before, 1);
 }
@@ -387,7 +387,7 @@ TEST_F(QualityChecksTest, SqlChecksCountTheRowsTheirQueryReturns) {
   check.expression = "SELECT customer_id, count(*) AS orders FROM this GROUP BY customer_id HAVING count(*) = 20 "
                      "ORDER BY customer_id;";
   CheckResult result = evaluate_one(check);
-  EXPECT_EQ(result.status, "fail");
+  EXPECT_EQ(result.status, CheckStatus::kFail);
   EXPECT_EQ(result.failing, 46);  // customers 2..47 have 20 orders; 1 and 48..50 have 19
   EXPECT_EQ(result.checked, 1000);
   EXPECT_EQ(result.message, "the query returned 46 rows");
@@ -398,12 +398,12 @@ TEST_F(QualityChecksTest, SqlChecksCountTheRowsTheirQueryReturns) {
   // A query with its own WITH, returning nothing.
   check.expression = "WITH big AS (SELECT * FROM this WHERE amount > 1000) SELECT * FROM big -- none";
   CheckResult none = evaluate_one(check);
-  EXPECT_EQ(none.status, "pass");
+  EXPECT_EQ(none.status, CheckStatus::kPass);
   EXPECT_EQ(none.failing, 0);
 
   check.threshold.percent = 5;
   check.expression = "SELECT * FROM this WHERE amount > 98";  // 10 rows with 99, 2 with 50x: 1.2%
-  EXPECT_EQ(evaluate_one(check).status, "pass");
+  EXPECT_EQ(evaluate_one(check).status, CheckStatus::kPass);
 }
 
 TEST_F(QualityChecksTest, ChecksThatCannotRunNameTheCheckAndItsLine) {
@@ -572,7 +572,7 @@ QualityReport sample_report(const std::string& table, const std::string& run_id,
   result.name = "unique(order_id)";
   result.kind = CheckKind::kUnique;
   result.severity = Severity::kWarn;
-  result.status = "warn";
+  result.status = CheckStatus::kWarn;
   result.failing = 5;
   result.checked = 1000;
   result.threshold = "none";
@@ -583,7 +583,7 @@ QualityReport sample_report(const std::string& table, const std::string& run_id,
   CheckResult pass;
   pass.name = "row_count";
   pass.kind = CheckKind::kRowCount;
-  pass.status = "pass";
+  pass.status = CheckStatus::kPass;
   pass.checked = 1000;
   pass.threshold = "none";
   pass.message = "row count 1000";
