@@ -144,7 +144,7 @@ void run_quality_benchmarks(Bench& bench) {
     examples = 0;
     for (const auto& result : results) {
       subject_counts.push_back(result.kind == pipeline::CheckKind::kRowCount ? result.checked : result.failing);
-      failing_checks += result.status == "pass" ? 0 : 1;
+      failing_checks += result.status == pipeline::CheckStatus::kPass ? 0 : 1;
       examples += result.examples.size();
     }
     return Status();

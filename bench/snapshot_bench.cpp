@@ -130,7 +130,7 @@ Result<std::string> load_breakdown(Bench& bench, engine::Session& session, const
     size_t checkpoint_actions = 0;
     if (!listing.checkpoints.empty()) {
       for (const auto& part : listing.checkpoints.rbegin()->second.paths) {
-        SILT_TRY_ASSIGN(auto parsed, session.parquet_io().read_checkpoint(part));
+        SILT_TRY_ASSIGN(auto parsed, session.parquet_io().read_checkpoint(bench.fs(), part));
         checkpoint_actions += parsed.adds.size() + parsed.others.size();
       }
     } else {

@@ -39,8 +39,9 @@ namespace {
   ASSERT_TRUE(tmp.has_value()) << #expr << ": " << tmp.error().message();    \
   lhs = std::move(tmp).value()
 
-// Guards the loop over n: no operation here makes anywhere near this many mutating calls.
+// Guard the loops over n: no operation here makes anywhere near this many calls.
 constexpr int kMaxMutatingCalls = 32;
+constexpr int kMaxReads = 64;
 
 using Rows = std::vector<std::pair<int64_t, std::string>>;  // (id, value) sorted by id
 
@@ -143,6 +144,8 @@ struct FaultCase {
   TableState after;
   std::function<Result<engine::OperationReport>(engine::TableOps&, const std::string&)> run;
   int min_mutating_calls;  // mutating calls a clean run makes at least (data files and log files)
+  int min_reads = 0;            // reads a clean run makes at least (run_read_faults)
+  int min_data_file_reads = 0;  // of which data files
   bool writes_checkpoint = false;
 };
 
@@ -258,6 +261,55 @@ class FaultInjectionTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
+  // Runs the case once per n with the n-th read through the file system failing (log files, data
+  // files, checkpoints alike), until n passes the number of reads the operation makes. A run either
+  // reports an Io error and leaves the table as it was, or recovers (a failed read of the
+  // _last_checkpoint hint falls back to listing the log) and commits exactly the new rows; no data
+  // file is left behind either way, and a failed data-file read always fails the operation.
+  void run_read_faults(const FaultCase& fault_case) {
+    std::string template_root = build_template(fault_case.template_appends);
+    ASSERT_FALSE(HasFailure());
+    int clean_reads = -1;
+    int faulted = 0, failed = 0, data_file_faults = 0;
+    for (int n = 1; n <= kMaxReads && clean_reads < 0; ++n) {
+      SCOPED_TRACE(fmt::format("{}, fault on read {}", fault_case.name, n));
+      std::string root = dir_.file(fmt::format("{}-read-{}", fault_case.name, n));
+      copy_tree(template_root, root);
+      ASSERT_FALSE(HasFailure());
+      storage::FaultInjectingFileSystem faulty(store());
+      engine::TableOps ops(*session_, faulty);
+      faulty.fail_on_read(n);
+      auto report = fault_case.run(ops, root);
+      bool injected = faulty.faults_injected() > 0;
+      faulty.disarm();
+      auto state = read_state(*session_, store(), root);
+      ASSERT_TRUE(state.has_value()) << "unreadable table: " << state.error().message();
+      EXPECT_EQ(orphaned_data_files(store(), root), std::vector<std::string>());
+      if (!injected) {
+        ASSERT_TRUE(report.has_value()) << report.error().message();
+        clean_reads = faulty.read_count();
+        EXPECT_EQ(state->rows, fault_case.after.rows);
+        continue;
+      }
+      ++faulted;
+      if (report.has_value()) {
+        EXPECT_EQ(state->version, fault_case.after.version);
+        EXPECT_EQ(state->rows, fault_case.after.rows);
+      } else {
+        ++failed;
+        EXPECT_EQ(report.error().code(), ErrorCode::kIo) << report.error().message();
+        EXPECT_EQ(state->version, fault_case.before.version);
+        EXPECT_EQ(state->rows, fault_case.before.rows);
+        data_file_faults += report.error().message().find(".parquet") != std::string::npos ? 1 : 0;
+      }
+      if (HasFailure()) return;
+    }
+    ASSERT_GE(clean_reads, 0) << "the operation still read after " << kMaxReads << " reads";
+    EXPECT_EQ(faulted, clean_reads);
+    EXPECT_GE(clean_reads, fault_case.min_reads);
+    EXPECT_GE(data_file_faults, fault_case.min_data_file_reads) << failed << " of " << faulted << " runs failed";
+  }
+
   testing::TempDir dir_;
   storage::LocalFileSystem local_;
   storage::MemoryFileSystem memory_;
@@ -321,6 +373,44 @@ TEST_P(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
   fault_case.min_mutating_calls = 4;  // a data file, the commit, the checkpoint, _last_checkpoint
   fault_case.writes_checkpoint = true;
   run_case(fault_case);
+}
+
+TEST_P(FaultInjectionTest, DeleteFailsCleanlyOnEveryFailedRead) {
+  FaultCase fault_case;
+  fault_case.name = "delete";
+  fault_case.template_appends = 3;
+  fault_case.before = {3, make_rows(0, 30)};
+  Rows odd;
+  for (const auto& row : make_rows(0, 30)) {
+    if (row.first % 2 == 1) odd.push_back(row);
+  }
+  fault_case.after = {4, odd};
+  fault_case.run = [](engine::TableOps& ops, const std::string& root) { return ops.remove_where(root, "id % 2 = 0"); };
+  fault_case.min_reads = 7;  // four commits, three data files
+  fault_case.min_data_file_reads = 3;
+  run_read_faults(fault_case);
+}
+
+TEST_P(FaultInjectionTest, MergeFailsCleanlyOnEveryFailedRead) {
+  FaultCase fault_case;
+  fault_case.name = "merge";
+  fault_case.template_appends = 3;
+  fault_case.before = {3, make_rows(0, 30)};
+  Rows merged = make_rows(0, 30);
+  merged[4].second = "changed";
+  merged.emplace_back(100, "new");
+  fault_case.after = {4, merged};
+  fault_case.run = [](engine::TableOps& ops, const std::string& root) {
+    engine::MergeOptions options;
+    options.keys = {"id"};
+    return ops.merge(root,
+                     engine::Source{"SELECT * FROM (VALUES (4::BIGINT, 'changed'), (100::BIGINT, 'new')) AS t(id, value)",
+                                    std::nullopt, "", "", ""},
+                     options);
+  };
+  fault_case.min_reads = 5;  // four commits, the data file holding id 4
+  fault_case.min_data_file_reads = 1;
+  run_read_faults(fault_case);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, FaultInjectionTest, ::testing::Values("local", "memory"),

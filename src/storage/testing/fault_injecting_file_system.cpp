@@ -15,11 +15,32 @@ void FaultInjectingFileSystem::fail_on_operation(int n, FaultMode mode) {
 void FaultInjectingFileSystem::disarm() {
   std::lock_guard<std::mutex> lock(mutex_);
   fail_at_ = 0;
+  fail_read_at_ = 0;
 }
 
 void FaultInjectingFileSystem::set_path_filter(std::string substring) {
   std::lock_guard<std::mutex> lock(mutex_);
   path_filter_ = std::move(substring);
+}
+
+void FaultInjectingFileSystem::fail_on_read(int n) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  fail_read_at_ = n < 1 ? 0 : read_count_ + n;
+}
+
+int FaultInjectingFileSystem::read_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return read_count_;
+}
+
+bool FaultInjectingFileSystem::count_read(const std::string& path, int& number) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!path_filter_.empty() && path.find(path_filter_) == std::string::npos) return false;
+  number = ++read_count_;
+  if (fail_read_at_ == 0 || number != fail_read_at_) return false;
+  fail_read_at_ = 0;  // one-shot
+  ++faults_injected_;
+  return true;
 }
 
 int FaultInjectingFileSystem::operation_count() const {
@@ -76,9 +97,20 @@ Result<FileInfo> FaultInjectingFileSystem::stat(const std::string& path) { retur
 
 Result<bool> FaultInjectingFileSystem::exists(const std::string& path) { return inner_.exists(path); }
 
-Result<std::string> FaultInjectingFileSystem::read(const std::string& path) { return inner_.read(path); }
+Result<std::string> FaultInjectingFileSystem::read(const std::string& path) {
+  int number = 0;
+  if (count_read(path, number)) {
+    return make_error(ErrorCode::kIo, "injected fault before read '" + path + "' (read " + std::to_string(number) + ")");
+  }
+  return inner_.read(path);
+}
 
 Result<std::string> FaultInjectingFileSystem::read_range(const std::string& path, int64_t offset, int64_t length) {
+  int number = 0;
+  if (count_read(path, number)) {
+    return make_error(ErrorCode::kIo,
+                      "injected fault before read_range '" + path + "' (read " + std::to_string(number) + ")");
+  }
   return inner_.read_range(path, offset, length);
 }
 

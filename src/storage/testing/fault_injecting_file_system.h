@@ -18,9 +18,12 @@ enum class FaultMode {
 
 // Counts the mutating calls write, put_if_absent and remove (successful or not) whose path
 // contains the path filter (every path when the filter is empty); reads, create_directories and
-// set_modified_ms pass through uncounted. When armed, the chosen counted call fails with
-// ErrorCode::kIo; the fault is one-shot, so later calls pass through again. In kFailAfter mode a
-// call the wrapped file system rejects returns that error instead (the operation did not happen).
+// set_modified_ms pass through uncounted by that count. When armed, the chosen counted call fails
+// with ErrorCode::kIo; the fault is one-shot, so later calls pass through again. In kFailAfter
+// mode a call the wrapped file system rejects returns that error instead (the operation did not
+// happen). Reads (read, read_range) have a count and a one-shot fault of their own
+// (fail_on_read), which always fails before the wrapped call. local_path() is never set, so DuckDB
+// reaches the files through these calls too.
 // Does not own `inner`, which must outlive this object. Thread-safe: counting and arming are
 // guarded by mutex_; calls to `inner` are made outside it.
 class FaultInjectingFileSystem : public FileSystem {
@@ -32,6 +35,11 @@ class FaultInjectingFileSystem : public FileSystem {
   void disarm();
   // Only calls whose path contains `substring` are counted and can fail; "" counts every call.
   void set_path_filter(std::string substring);
+
+  // Arms a read fault: the n-th read or read_range call from now on (matching the path filter)
+  // fails with an Io error. n < 1 disarms it. Independent of the mutation fault.
+  void fail_on_read(int n);
+  int read_count() const;  // counted reads since construction
 
   int operation_count() const;  // counted calls since construction
   int faults_injected() const;  // faults returned so far
@@ -55,6 +63,8 @@ class FaultInjectingFileSystem : public FileSystem {
 
   // Counts the call if it matches the filter and says whether this is the one to fail.
   Decision count_operation(const std::string& path, int& number);
+  // Counts a read and says whether it is the one to fail.
+  bool count_read(const std::string& path, int& number);
   template <typename Operation>
   Status run_mutation(const char* name, const std::string& path, Operation&& operation);
 
@@ -65,6 +75,8 @@ class FaultInjectingFileSystem : public FileSystem {
   int fail_at_ = 0;  // operation_count_ value that fails; 0 when disarmed
   FaultMode mode_ = FaultMode::kFailBefore;
   int faults_injected_ = 0;
+  int read_count_ = 0;
+  int fail_read_at_ = 0;  // read_count_ value that fails; 0 when disarmed
 };
 
 }  // namespace silt::storage
