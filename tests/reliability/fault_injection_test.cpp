@@ -345,7 +345,9 @@ TEST_P(FaultInjectionTest, OverwriteIsAllOrNothing) {
   run_case(fault_case);
 }
 
-TEST_P(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
+// Deleting the even ids of a table of three appends: half of every file matches, so each file is
+// read and rewritten, and staged files exist when the commit fails.
+FaultCase delete_even_ids() {
   FaultCase fault_case;
   fault_case.name = "delete";
   fault_case.template_appends = 3;
@@ -355,8 +357,12 @@ TEST_P(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
     if (row.first % 2 == 1) odd.push_back(row);
   }
   fault_case.after = {4, odd};
-  // Half of every file matches: each file is rewritten, so staged files exist when the commit fails.
   fault_case.run = [](engine::TableOps& ops, const std::string& root) { return ops.remove_where(root, "id % 2 = 0"); };
+  return fault_case;
+}
+
+TEST_P(FaultInjectionTest, DeleteWithFileRewritesIsAllOrNothing) {
+  FaultCase fault_case = delete_even_ids();
   fault_case.min_mutating_calls = 2;  // the data file of the kept rows, the commit
   run_case(fault_case);
 }
@@ -376,16 +382,7 @@ TEST_P(FaultInjectionTest, CheckpointingCommitIsAllOrNothing) {
 }
 
 TEST_P(FaultInjectionTest, DeleteFailsCleanlyOnEveryFailedRead) {
-  FaultCase fault_case;
-  fault_case.name = "delete";
-  fault_case.template_appends = 3;
-  fault_case.before = {3, make_rows(0, 30)};
-  Rows odd;
-  for (const auto& row : make_rows(0, 30)) {
-    if (row.first % 2 == 1) odd.push_back(row);
-  }
-  fault_case.after = {4, odd};
-  fault_case.run = [](engine::TableOps& ops, const std::string& root) { return ops.remove_where(root, "id % 2 = 0"); };
+  FaultCase fault_case = delete_even_ids();
   fault_case.min_reads = 7;  // four commits, three data files
   fault_case.min_data_file_reads = 3;
   run_read_faults(fault_case);
