@@ -112,6 +112,15 @@ std::string uri_decode(std::string_view text) {
 
 std::string sql_string(std::string_view text) { return "'" + replace_all(text, "'", "''") + "'"; }
 
+std::string sql_string_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += sql_string(items[i]);
+  }
+  return out + "]";
+}
+
 std::string sql_identifier(std::string_view name) { return "\"" + replace_all(name, "\"", "\"\"") + "\""; }
 
 std::optional<int64_t> parse_int64(std::string_view text) {

@@ -25,6 +25,8 @@ std::string uri_decode(std::string_view text);
 
 // SQL literal quoting: 'it''s' and "col""name".
 std::string sql_string(std::string_view text);
+// A SQL list of string literals: ['a', 'it''s'].
+std::string sql_string_list(const std::vector<std::string>& items);
 std::string sql_identifier(std::string_view name);
 
 // A plain identifier: an ASCII letter or '_' first, then letters, digits and '_' (names of models,

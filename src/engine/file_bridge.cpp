@@ -1,6 +1,7 @@
-// The cache mirrors store paths below <cache>/<n>/ (n: one number per file system), so DuckDB sees
-// the same file names and Hive directories as in the store, and a cached path turns back into its
-// store path by string operations alone (in C++ and in SQL).
+// The cache mirrors store paths below <cache>/0/, so DuckDB sees the same file names and Hive
+// directories as in the store, and a cached path turns back into its store path by string
+// operations alone (in C++ and in SQL). One path of two file systems shares one cached copy, which
+// is fetched again whenever the other file system asks for it.
 #include "engine/file_bridge.h"
 
 #include <signal.h>
@@ -69,6 +70,7 @@ FileBridge::FileBridge(std::string temp_directory) {
   remove_orphaned_caches(temp_directory);
   directory_ = temp_directory + "/" + kCachePrefix + std::to_string(getpid()) + "-" +
                replace_all(new_uuid(), "-", "").substr(0, 12);
+  mirror_ = directory_ + "/0";
 }
 
 FileBridge::~FileBridge() {
@@ -78,21 +80,20 @@ FileBridge::~FileBridge() {
 
 bool FileBridge::in_place(const storage::FileSystem& fs) { return fs.local_path("/").has_value(); }
 
-std::string FileBridge::cache_path_for(const std::string& path) const { return directory_ + "/0" + mirrored(path); }
+std::string FileBridge::cache_path_for(const std::string& path) const { return mirror_ + mirrored(path); }
 
 Result<std::string> FileBridge::fetch(storage::FileSystem& fs, const std::string& path, bool immutable) {
   std::string local = cache_path_for(path);
-  std::optional<storage::FileInfo> info;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cached_.find(path);
     if (it != cached_.end() && it->second.fs == &fs && immutable) return it->second.local;
   }
-  SILT_TRY_ASSIGN(info, fs.stat(path));
+  SILT_TRY_ASSIGN(auto info, fs.stat(path));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cached_.find(path);
-    if (it != cached_.end() && it->second.fs == &fs && it->second.size == info->size && it->second.etag == info->etag) {
+    if (it != cached_.end() && it->second.fs == &fs && it->second.size == info.size && it->second.etag == info.etag) {
       return it->second.local;
     }
   }
@@ -105,11 +106,11 @@ Result<std::string> FileBridge::fetch(storage::FileSystem& fs, const std::string
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) return make_error(ErrorCode::kIo, fmt::format("creating the cached copy of {} at {}", path, temp));
     Status written;
-    if (info->size <= kChunkBytes) {
+    if (info.size <= kChunkBytes) {
       SILT_TRY_ASSIGN(auto data, fs.read(path));
       written = write_local(temp, data, out);
     } else {
-      for (int64_t offset = 0; written.ok() && offset < info->size; offset += kChunkBytes) {
+      for (int64_t offset = 0; written.ok() && offset < info.size; offset += kChunkBytes) {
         auto chunk = fs.read_range(path, offset, kChunkBytes);
         if (!chunk) {
           written = std::move(chunk).error();
@@ -132,7 +133,7 @@ Result<std::string> FileBridge::fetch(storage::FileSystem& fs, const std::string
     return make_error(ErrorCode::kIo, fmt::format("storing the cached copy {}: {}", local, error.message()));
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  cached_[path] = CachedFile{&fs, local, info->size, info->etag};
+  cached_[path] = CachedFile{&fs, local, info.size, info.etag};
   return local;
 }
 
@@ -153,23 +154,21 @@ Result<std::vector<std::string>> FileBridge::readable(storage::FileSystem& fs, c
 }
 
 std::string FileBridge::store_path(const std::string& local) const {
-  std::string prefix = directory_ + "/0";
-  if (local.size() <= prefix.size() || local.compare(0, prefix.size(), prefix) != 0 || local[prefix.size()] != '/') {
+  if (local.size() <= mirror_.size() || local.compare(0, mirror_.size(), mirror_) != 0 || local[mirror_.size()] != '/') {
     return local;
   }
-  return unmirrored(local.substr(prefix.size()));
+  return unmirrored(local.substr(mirror_.size()));
 }
 
 std::string FileBridge::store_path_sql(const std::string& expression) const {
-  std::string prefix = directory_ + "/0";
-  std::string rest = fmt::format("substr({}, {})", expression, prefix.size() + 1);
+  std::string rest = fmt::format("substr({}, {})", expression, mirror_.size() + 1);
   return fmt::format("CASE WHEN starts_with({0}, {1}) THEN regexp_replace({2}, '^/([a-z][a-z0-9+.-]*):/', '\\1://') "
                      "ELSE {0} END",
-                     expression, sql_string(prefix + "/"), rest);
+                     expression, sql_string(mirror_ + "/"), rest);
 }
 
 std::string FileBridge::with_store_paths(std::string text) const {
-  std::string prefix = directory_ + "/0/";
+  std::string prefix = mirror_ + "/";
   for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
     size_t end = text.find_first_of(" \"'\n,;)", at);
     if (end == std::string::npos) end = text.size();

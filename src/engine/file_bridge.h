@@ -69,6 +69,7 @@ class FileBridge {
   Result<std::string> fetch(storage::FileSystem& fs, const std::string& path, bool immutable);
 
   std::string directory_;  // the cache: <temp>/silt-cache-<pid>-<random>
+  std::string mirror_;     // <cache>/0: store paths are mirrored below it
   mutable std::mutex mutex_;  // guards cached_
   std::map<std::string, CachedFile> cached_;  // by store path
 };

@@ -96,18 +96,13 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
   }
   for (const auto& file : matched) out.files.push_back(file.path);
   SILT_TRY_ASSIGN(auto locals, files_.readable(fs_, out.files, /*immutable=*/false));
-  auto list_sql = [](const std::vector<std::string>& paths) {
-    std::vector<std::string> quoted;
-    for (const auto& path : paths) quoted.push_back(sql_string(path));
-    return "[" + join(quoted, ", ") + "]";
-  };
   if (format == "csv") {
     if (schema && !ends_with(to_lower(glob), ".gz")) {
       SILT_TRY_ASSIGN(auto read, read_csv_with_schema(matched, locals, ends_with(to_lower(glob), ".tsv"), *schema, source));
       read.files = std::move(out.files);
       return read;
     }
-    std::string reader = "read_csv(" + list_sql(locals) + ", header = true";
+    std::string reader = "read_csv(" + sql_string_list(locals) + ", header = true";
     if (!source.date_format.empty()) reader += ", dateformat = " + sql_string(source.date_format);
     if (!source.timestamp_format.empty()) reader += ", timestampformat = " + sql_string(source.timestamp_format);
     out.sql = "SELECT * FROM " + reader + ")";
@@ -134,7 +129,7 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
       out.sql = "SELECT " + columns + " WHERE false";
       return out;
     }
-    std::string list = list_sql(paths);
+    std::string list = sql_string_list(paths);
     std::string reader = "read_json_auto(" + list;
     if (schema) {
       // The keys the table knows are parsed as the table's types ("2025-11-03" into DATE), so a bad
@@ -167,7 +162,7 @@ Result<InputRead> InputReader::read(const Source& source, const delta::Schema* s
     out.sql = "SELECT * FROM " + reader + ")";
     return out;
   }
-  out.sql = "SELECT * FROM read_parquet(" + list_sql(locals) + ")";
+  out.sql = "SELECT * FROM read_parquet(" + sql_string_list(locals) + ")";
   return out;
 }
 
@@ -211,7 +206,7 @@ Result<InputRead> InputReader::read_csv_with_schema(const std::vector<storage::F
                                       path, join(fields, ","), header_file, join(header, ",")));
       }
     }
-    paths.push_back(sql_string(locals[i]));
+    paths.push_back(locals[i]);
   }
   InputRead out;
   if (paths.empty()) {
@@ -233,7 +228,7 @@ Result<InputRead> InputReader::read_csv_with_schema(const std::vector<storage::F
   // Columns the table does not know keep the type DuckDB detects (schema evolution adds them so).
   std::map<std::string, std::string> detected;
   {
-    std::string sniffed = "read_csv([" + join(paths, ", ") + "], header = true)";
+    std::string sniffed = "read_csv(" + sql_string_list(paths) + ", header = true)";
     auto described = connection_.query_varchar("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " +
                                                sniffed + ")");
     if (described) {
@@ -257,9 +252,9 @@ Result<InputRead> InputReader::read_csv_with_schema(const std::vector<storage::F
   out.rejects_table = "silt_rejects_" + id;
   out.rejects_scan = "silt_rejects_scan_" + id;
   std::string reader = fmt::format(
-      "read_csv([{}], header = true, auto_detect = false, delim = {}, quote = '\"', escape = '\"', "
+      "read_csv({}, header = true, auto_detect = false, delim = {}, quote = '\"', escape = '\"', "
       "strict_mode = true, columns = {{{}}}, store_rejects = true, rejects_table = {}, rejects_scan = {}",
-      join(paths, ", "), sql_string(std::string(1, delimiter)), columns, sql_string(out.rejects_table),
+      sql_string_list(paths), sql_string(std::string(1, delimiter)), columns, sql_string(out.rejects_table),
       sql_string(out.rejects_scan));
   if (!source.date_format.empty()) reader += ", dateformat = " + sql_string(source.date_format);
   if (!source.timestamp_format.empty()) reader += ", timestampformat = " + sql_string(source.timestamp_format);

@@ -88,15 +88,6 @@ Status Session::configure_connection() {
 
 namespace {
 
-std::string file_list_sql(const std::vector<std::string>& paths) {
-  std::string out = "[";
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (i) out += ", ";
-    out += sql_string(paths[i]);
-  }
-  return out + "]";
-}
-
 // Up to this many partition values, a scan is one read_parquet per value (DuckDB then prunes whole
 // values by filters on partition columns); beyond it, one read_parquet with a lookup by file name.
 constexpr size_t kMaxPartitionBranches = 32;
@@ -168,7 +159,7 @@ Result<std::map<std::string, std::set<std::string>>> top_level_columns(duckdb::C
   std::map<std::string, std::set<std::string>> out;
   if (paths.empty()) return out;
   SILT_TRY_ASSIGN(auto result, connection.query_varchar("SELECT file_name, name, coalesce(num_children, 0)::VARCHAR FROM parquet_schema(" +
-                                                         file_list_sql(paths) + ")"));
+                                                         sql_string_list(paths) + ")"));
   struct Walk {
     bool root_seen = false;
     std::vector<int64_t> remaining;  // children still to come of each open element
@@ -324,7 +315,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     return select;
   };
   auto reader_sql = [&](const std::vector<std::string>& paths, bool with_filename) {
-    return "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
+    return "read_parquet(" + sql_string_list(paths) + ", binary_as_string=false" +
            (with_filename ? ", filename=true" : "") + (check_columns ? ", union_by_name=true" : "") + ")";
   };
 
@@ -347,7 +338,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
                         SILT_TRY_ASSIGN(auto type, to_duckdb_type(field.type));
                         return "CAST(" + sql_identifier(partition_columns[position]) + " AS " + type + ")";
                       }));
-      std::string reader = "read_parquet(" + file_list_sql(paths) + ", binary_as_string=false" +
+      std::string reader = "read_parquet(" + sql_string_list(paths) + ", binary_as_string=false" +
                            (options.with_file_column ? ", filename=true" : "") +
                            (check_columns ? ", union_by_name=true" : "") +
                            ", hive_partitioning=true, hive_types_autocast=false, hive_types={" + types + "})";

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,13 +32,6 @@ constexpr const char* kDays[] = {"2025-11-01", "2025-11-02", "2025-11-03"};
 constexpr int kRowsPerDay = 2000;
 
 std::string example_dir() { return std::string(SILT_SOURCE_DIR) + "/examples/medallion"; }
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 using Rows = std::vector<std::vector<std::string>>;
 
@@ -129,12 +121,12 @@ class MedallionInMemory : public ::testing::Test {
       Status registered = pipeline::register_model_table(session_->connection(), model, *scan);
       EXPECT_TRUE(registered.ok()) << registered.message();
     }
-    return query(read_text(example_dir() + "/check_gold.sql"));
+    return query(testing::read_file_text(example_dir() + "/check_gold.sql"));
   }
 
   // check_reference.sql over the local copy of the landing files.
   Rows reference() {
-    return query(replace_all(read_text(example_dir() + "/check_reference.sql"), "@LANDING@", local_landing_));
+    return query(replace_all(testing::read_file_text(example_dir() + "/check_reference.sql"), "@LANDING@", local_landing_));
   }
 
   TempDir dir_;

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,13 +24,6 @@ constexpr const char* kDays[] = {"2025-11-01", "2025-11-02", "2025-11-03", "2025
 constexpr int kRowsPerDay = 3000;
 
 std::string example_dir() { return std::string(SILT_SOURCE_DIR) + "/examples/medallion"; }
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::string replace_all_text(std::string text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -94,7 +86,7 @@ class Medallion : public ::testing::Test {
 
   // The same figures computed from the landing files alone.
   std::string reference() {
-    std::string sql = replace_all_text(read_text(example_dir() + "/check_reference.sql"), "@LANDING@", landing_);
+    std::string sql = replace_all_text(testing::read_file_text(example_dir() + "/check_reference.sql"), "@LANDING@", landing_);
     std::string path = dir_.file("reference.sql");
     std::ofstream(path, std::ios::binary) << sql;
     CommandResult result = run_silt({"sql", "--format", "csv", "--file", path});
@@ -188,7 +180,7 @@ TEST_F(Medallion, LateDataDuplicatesAndReRunsGiveExactGoldNumbers) {
   EXPECT_EQ(history.size(), 7u);
   std::string last_run = history[0]["run_id"];
   std::string version = std::to_string(model(fourth, "fact_orders")["version_written"].get<int64_t>());
-  std::string commit = read_text(lake_ + "/gold/fact_orders/_delta_log/" + std::string(20 - version.size(), '0') +
+  std::string commit = testing::read_file_text(lake_ + "/gold/fact_orders/_delta_log/" + std::string(20 - version.size(), '0') +
                                  version + ".json");
   EXPECT_NE(commit.find("\"siltRunId\":\"" + fourth["run_id"].get<std::string>() + "\""), std::string::npos);
   EXPECT_EQ(last_run, fourth["run_id"]);

@@ -15,12 +15,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <latch>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,13 +53,6 @@ struct Outcome {
   std::string out;
   std::string err;
 };
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 // Runs argv with posix_spawn (stdout and stderr to files named by `output_prefix`, so no pipe is
 // inherited by the other threads' children) and waits for it to exit, killing it at the deadline.
@@ -103,8 +94,8 @@ Outcome run_process(const std::vector<std::string>& argv, const std::string& out
   if (!exited) outcome.exit_code = -1;
   else if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) outcome.exit_code = 128 + WTERMSIG(status);
-  outcome.out = read_file(out_path);
-  outcome.err = read_file(err_path);
+  outcome.out = testing::read_file_text(out_path);
+  outcome.err = testing::read_file_text(err_path);
   if (!exited) outcome.err += "\n(killed at the deadline)";
   return outcome;
 }

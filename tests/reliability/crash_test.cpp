@@ -21,12 +21,10 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -63,13 +61,6 @@ constexpr int kMaxEventKillDelayMs = 3;  // after the data file or the commit fi
 constexpr int kInitialWorkMs = 30;
 constexpr int kMinWorkDelayMs = 5;
 constexpr milliseconds kProcessDeadline{60000};
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 int remaining_ms(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
@@ -145,7 +136,7 @@ class ChildProcess {
 
   bool killed() const { return WIFSIGNALED(status_) && WTERMSIG(status_) == SIGKILL; }
   int exit_code() const { return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_); }
-  std::string err() const { return read_file(err_path_); }
+  std::string err() const { return testing::read_file_text(err_path_); }
 
  private:
   ChildProcess() = default;
@@ -477,7 +468,7 @@ TEST_F(CrashTest, KilledWritersNeverCorruptTheTable) {
       ++stats_.kills_after_commit;
       if (next_version % 10 == 0) {
         bool checkpoint_done = std::filesystem::exists(delta::checkpoint_file_path(root_, next_version)) &&
-                               read_file(delta::last_checkpoint_path(root_))
+                               testing::read_file_text(delta::last_checkpoint_path(root_))
                                        .find(fmt::format("\"version\":{}", next_version)) != std::string::npos;
         if (!checkpoint_done) ++stats_.kills_in_checkpoint;
       }

@@ -2,6 +2,8 @@
 #include "support/temp_dir.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "base/ids.h"
 
@@ -15,6 +17,13 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+std::string read_file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
 }
 
 }  // namespace silt::testing

@@ -1,4 +1,5 @@
-// A uniquely named directory under the system temp dir, removed with everything in it on destruction.
+// A uniquely named directory under the system temp dir, removed with everything in it on destruction,
+// and reading back a file a test wrote.
 #pragma once
 
 #include <string>
@@ -18,5 +19,8 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The whole content of a file; "" when it cannot be read.
+std::string read_file_text(const std::string& path);
 
 }  // namespace silt::testing

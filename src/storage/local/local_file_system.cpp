@@ -169,9 +169,9 @@ Status fsync_directory(const std::string& dir) {
   return Status();
 }
 
-// Writes `data` to a fresh temp file beside the target and syncs it; returns the temp path.
-// On failure the temp file is gone.
-Result<std::string> stage_temp_file(const PathParts& parts, const std::string& data) {
+// Creates a new temp file beside the target (a fresh name each attempt); returns its path and an
+// open descriptor the caller owns.
+Result<std::pair<std::string, int>> create_temp_file(const PathParts& parts) {
   std::string temp;
   int fd = -1;
   for (int attempt = 0; attempt < kTempNameAttempts && fd < 0; ++attempt) {
@@ -180,7 +180,15 @@ Result<std::string> stage_temp_file(const PathParts& parts, const std::string& d
     if (fd < 0 && errno != EEXIST) return io_error("creating temp file", temp, errno);
   }
   if (fd < 0) return io_error("creating temp file", temp, EEXIST);
-  FileDescriptor owner(fd);
+  return std::make_pair(std::move(temp), fd);
+}
+
+// Writes `data` to a fresh temp file beside the target and syncs it; returns the temp path.
+// On failure the temp file is gone.
+Result<std::string> stage_temp_file(const PathParts& parts, const std::string& data) {
+  SILT_TRY_ASSIGN(auto created, create_temp_file(parts));
+  std::string temp = std::move(created.first);
+  FileDescriptor owner(created.second);
   Status status = write_all(owner.get(), data, temp);
   if (status.ok() && ::fsync(owner.get()) != 0) status = io_error("syncing", temp, errno);
   int close_error = owner.close();
@@ -453,15 +461,9 @@ Result<std::unique_ptr<WriteStream>> LocalFileSystem::open_write(const std::stri
   SILT_TRY(validate_file_path(path));
   PathParts parts = split_path(path);
   SILT_TRY(create_directories(parts.dir));
-  std::string temp;
-  int fd = -1;
-  for (int attempt = 0; attempt < kTempNameAttempts && fd < 0; ++attempt) {
-    temp = temp_path_for(parts);
-    fd = open_retrying(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) return io_error("creating temp file", temp, errno);
-  }
-  if (fd < 0) return io_error("creating temp file", temp, EEXIST);
-  return std::unique_ptr<WriteStream>(std::make_unique<LocalWriteStream>(path, std::move(parts), std::move(temp), fd));
+  SILT_TRY_ASSIGN(auto created, create_temp_file(parts));
+  return std::unique_ptr<WriteStream>(
+      std::make_unique<LocalWriteStream>(path, std::move(parts), std::move(created.first), created.second));
 }
 
 Status LocalFileSystem::put_if_absent(const std::string& path, const std::string& data) {

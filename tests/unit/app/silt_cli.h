@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -62,12 +61,7 @@ class SiltCli : public ::testing::Test {
     out << content;
   }
 
-  std::string read_file(const std::string& relative) const {
-    std::ifstream in(path(relative), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  }
+  std::string read_file(const std::string& relative) const { return read_file_text(path(relative)); }
 
   bool exists(const std::string& relative) const { return std::filesystem::exists(path(relative)); }
 

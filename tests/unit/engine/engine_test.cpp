@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "base/strings.h"
@@ -16,13 +15,6 @@
 
 namespace silt::engine {
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 
 TEST(TypeMappingTest, DuckDbTypesRoundTrip) {
@@ -146,7 +138,7 @@ TEST_F(EngineTest, ScanInjectsPartitionValuesFromTheLog) {
   std::filesystem::rename(root + "/kind=NULL", root + "/kind=other");
   for (const auto& entry : std::filesystem::directory_iterator(root + "/_delta_log")) {
     if (entry.path().extension() != ".json") continue;
-    std::string text = read_text(entry.path().string());
+    std::string text = testing::read_file_text(entry.path().string());
     text = replace_all(replace_all(text, "kind=even/", "kind=odd/"), "kind=NULL/", "kind=other/");
     std::ofstream(entry.path(), std::ios::trunc) << text;
   }

@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "base/strings.h"
@@ -19,13 +18,6 @@ namespace silt::engine {
 namespace {
 
 namespace stdfs = std::filesystem;
-
-std::string read_local(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 TEST(FileBridge, LocalDiskIsUsedInPlace) {
   testing::TempDir dir;
@@ -56,7 +48,7 @@ TEST(FileBridge, OtherStoresAreReadThroughACacheThatFollowsChanges) {
     cached = *path;
     EXPECT_NE(cached, "/land/orders/a.csv");
     EXPECT_EQ(stdfs::path(cached).filename(), "a.csv");
-    EXPECT_EQ(read_local(cached), "x\n1\n");
+    EXPECT_EQ(testing::read_file_text(cached), "x\n1\n");
     EXPECT_EQ(bridge.store_path(cached), "/land/orders/a.csv");
     EXPECT_EQ(bridge.store_path("/elsewhere/b.csv"), "/elsewhere/b.csv");
 
@@ -64,13 +56,13 @@ TEST(FileBridge, OtherStoresAreReadThroughACacheThatFollowsChanges) {
     ASSERT_TRUE(memory.write("/land/orders/a.csv", "x\n1\n2\n").ok());
     auto again = bridge.readable(memory, "/land/orders/a.csv", false);
     ASSERT_TRUE(again.has_value());
-    EXPECT_EQ(read_local(*again), "x\n1\n2\n");
+    EXPECT_EQ(testing::read_file_text(*again), "x\n1\n2\n");
     ASSERT_TRUE(memory.write("/t/part-1.parquet", "one").ok());
     ASSERT_TRUE(bridge.readable(memory, "/t/part-1.parquet", true).has_value());
     ASSERT_TRUE(memory.write("/t/part-1.parquet", "two").ok());
     auto immutable = bridge.readable(memory, "/t/part-1.parquet", true);
     ASSERT_TRUE(immutable.has_value());
-    EXPECT_EQ(read_local(*immutable), "one");
+    EXPECT_EQ(testing::read_file_text(*immutable), "one");
 
     auto missing = bridge.readable(memory, "/land/none.csv", false);
     ASSERT_FALSE(missing.has_value());
