@@ -78,7 +78,9 @@ FileBridge::~FileBridge() {
   stdfs::remove_all(directory_, ignored);
 }
 
-bool FileBridge::in_place(const storage::FileSystem& fs) { return fs.local_path("/").has_value(); }
+bool FileBridge::in_place(const storage::FileSystem& fs, const std::string& path) {
+  return fs.local_path(path).has_value();
+}
 
 std::string FileBridge::cache_path_for(const std::string& path) const { return mirror_ + mirrored(path); }
 
@@ -181,7 +183,7 @@ std::string FileBridge::with_store_paths(std::string text) const {
 
 Result<std::vector<storage::FileInfo>> FileBridge::glob(duckdb::Connection& connection, storage::FileSystem& fs,
                                                         const std::string& pattern) {
-  if (!in_place(fs)) return storage::glob(fs, pattern);
+  if (!in_place(fs, pattern)) return storage::glob(fs, pattern);
   SILT_TRY_ASSIGN(auto listed, connection.query_varchar("SELECT file FROM glob(" + sql_string(pattern) + ") ORDER BY file"));
   std::vector<storage::FileInfo> files;
   for (const auto& row : listed.rows) {

@@ -27,8 +27,9 @@ class FileBridge {
   FileBridge(const FileBridge&) = delete;
   FileBridge& operator=(const FileBridge&) = delete;
 
-  // True when DuckDB reaches `fs`'s files in place.
-  static bool in_place(const storage::FileSystem& fs);
+  // True when DuckDB reaches the file (or files below the directory) `path` of `fs` in place. A
+  // file system may route paths to different stores (local disk and S3), so the answer is per path.
+  static bool in_place(const storage::FileSystem& fs, const std::string& path);
 
   // Local paths holding the contents of `paths` (files of `fs`), in the same order: the paths
   // themselves in place, else cached copies. `immutable`: the files never change once written

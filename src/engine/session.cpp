@@ -239,7 +239,7 @@ Result<std::string> Session::scan_sql(const delta::Snapshot& snapshot, const Sca
     SILT_TRY_ASSIGN(auto readable, files_->readable(snapshot.store(), store_paths, /*immutable=*/true));
     for (size_t k = 0; k < indices.size(); ++k) locals[indices[k]] = std::move(readable[k]);
   }
-  const std::string file_column = FileBridge::in_place(snapshot.store()) ? "filename" : files_->store_path_sql("filename");
+  const std::string file_column = FileBridge::in_place(snapshot.store(), snapshot.table_root()) ? "filename" : files_->store_path_sql("filename");
 
   // Group files by their partition values (the tuple, as text), keeping log order within a group.
   std::map<std::vector<std::optional<std::string>>, std::vector<size_t>> groups;

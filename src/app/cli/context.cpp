@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "obs/logger.h"
-#include "storage/local/local_file_system.h"
 
 namespace silt::app {
 
@@ -21,8 +20,13 @@ void CommandContext::begin() {
 }
 
 storage::FileSystem& CommandContext::fs() {
-  if (!fs_) fs_ = std::make_unique<storage::LocalFileSystem>();
+  if (!fs_) fs_ = std::make_unique<storage::RoutingFileSystem>();
   return *fs_;
+}
+
+Status CommandContext::use_s3_settings(const storage::s3::S3Settings& settings) {
+  if (!fs_) fs_ = std::make_unique<storage::RoutingFileSystem>();
+  return fs_->set_s3_settings(settings);
 }
 
 Result<engine::Session*> CommandContext::session() {
@@ -37,6 +41,11 @@ Result<engine::Session*> CommandContext::session() {
 }
 
 std::string CommandContext::table_location(const std::string& user_path) const {
+  if (user_path.find("://") != std::string::npos) {
+    std::string text = user_path;
+    while (text.size() > 1 && text.back() == '/' && !text.ends_with("://")) text.pop_back();
+    return text;
+  }
   std::error_code error;
   auto absolute = std::filesystem::absolute(user_path, error);
   if (error) return user_path;

@@ -7,6 +7,7 @@
 #include "base/status.h"
 #include "engine/session.h"
 #include "storage/file_system.h"
+#include "storage/routing_file_system.h"
 
 namespace silt::app {
 
@@ -26,14 +27,18 @@ class CommandContext {
   void begin();
 
   const GlobalOptions& options() const { return options_; }
+  // Local paths on the local disk, s3:// paths on S3.
   storage::FileSystem& fs();
+  // A project's S3 settings, applied before the first s3:// path is touched.
+  Status use_s3_settings(const storage::s3::S3Settings& settings);
   Result<engine::Session*> session();
-  // An absolute, normalised table location from a user path.
+  // An absolute, normalised table location from a user path; a URI (s3://...) stays as given, less
+  // trailing slashes.
   std::string table_location(const std::string& user_path) const;
 
  private:
   const GlobalOptions& options_;
-  std::unique_ptr<storage::FileSystem> fs_;
+  std::unique_ptr<storage::RoutingFileSystem> fs_;
   std::unique_ptr<engine::Session> session_;
 };
 

@@ -26,7 +26,8 @@ Error problems_error(const std::vector<pipeline::Diagnostic>& diagnostics, const
 }  // namespace
 
 Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args,
-                                                                   const GlobalOptions& global) {
+                                                                   CommandContext& context) {
+  const GlobalOptions& global = context.options();
   std::vector<pipeline::Diagnostic> diagnostics;
   auto project = pipeline::load_full_project(args.directory, args.environment, &diagnostics);
   if (!project) {
@@ -37,13 +38,15 @@ Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const Projec
   if (global.threads > 0) engine.threads = global.threads;
   if (!global.memory_limit.empty()) engine.memory_limit = global.memory_limit;
   if (!global.temp_directory.empty()) engine.temp_directory = global.temp_directory;
+  SILT_TRY(context.use_s3_settings(project->config.s3));
   return std::make_unique<pipeline::Project>(std::move(*project));
 }
 
-Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args) {
+Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args, CommandContext& context) {
   std::vector<pipeline::Diagnostic> diagnostics;
   auto config = pipeline::load_project(args.directory, args.environment, &diagnostics);
   if (!config && !diagnostics.empty()) return problems_error(diagnostics, args.directory);
+  if (config) SILT_TRY(context.use_s3_settings(config->s3));
   return config;
 }
 

@@ -24,10 +24,11 @@ void add_project_options(CLI::App* command, ProjectArgs& args);
 
 // Loads and validates the whole project. On problems, prints each as file:line:col to stderr and
 // fails with a Config error ("<n> problems in <dir>; see above"). Global --threads, --memory-limit
-// and --temp-dir, when given, override the project's engine settings.
+// and --temp-dir, when given, override the project's engine settings; the project's `s3:` block
+// configures the context's S3 client.
 Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const ProjectArgs& args,
-                                                                   const GlobalOptions& global);
+                                                                   CommandContext& context);
 // silt.yaml only (for commands that do not need the models, such as `silt runs`).
-Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args);
+Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args, CommandContext& context);
 
 }  // namespace silt::app

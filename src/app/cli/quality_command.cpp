@@ -103,7 +103,7 @@ struct CheckArgs {
 
 // Runs the checks of one model on its table; returns the exit code.
 Result<int> run_check(const CheckArgs& args, CommandContext& context) {
-  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context.options()));
+  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context));
   SILT_TRY_ASSIGN(const pipeline::Model* model, find_model(*project, args.model));
   const pipeline::QualityConfig& quality = model->config.quality;
   std::vector<pipeline::CheckSpec> checks = pipeline::model_checks(quality);
@@ -219,7 +219,7 @@ void register_quality(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_flag("--json", args->json, "print the reports as JSON");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto config = load_config_for_command(args->project);
+    auto config = load_config_for_command(args->project, context);
     if (!config) {
       *exit_code = report_error(config.error());
       return;

@@ -210,7 +210,7 @@ void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_option("--resume", args->resume, "re-run the models that failed or were skipped in this run id");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_project_for_command(args->project, context.options());
+    auto project = load_project_for_command(args->project, context);
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -257,7 +257,7 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       *exit_code = report_error(Error(ErrorCode::kInvalidArgument, "a backfill covers at most 10 years of dates"));
       return;
     }
-    auto project = load_project_for_command(args->project, context.options());
+    auto project = load_project_for_command(args->project, context);
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -316,7 +316,7 @@ void register_plan(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_flag("--json", args->json, "print the plan as JSON");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_project_for_command(args->project, context.options());
+    auto project = load_project_for_command(args->project, context);
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -386,7 +386,7 @@ void register_runs(CLI::App& app, CommandContext& context, int* exit_code) {
   cmd->add_flag("--json", args->json, "print as JSON");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_config_for_command(args->project);
+    auto project = load_config_for_command(args->project, context);
     if (!project) {
       *exit_code = report_error(project.error());
       return;
@@ -448,7 +448,7 @@ void register_recover(CLI::App& app, CommandContext& context, int* exit_code) {
   add_project_options(cmd, *args);
   cmd->callback([args, &context, exit_code]() {
     context.begin();
-    auto project = load_project_for_command(*args, context.options());
+    auto project = load_project_for_command(*args, context);
     if (!project) {
       *exit_code = report_error(project.error());
       return;

@@ -43,7 +43,7 @@ Result<std::string> read_sql_file(const std::string& path) {
 // source as source.<name>.
 template <typename Args>
 Status register_project(const Args& args, CommandContext& context, engine::Session& session) {
-  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context.options()));
+  SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context));
   auto& connection = session.connection();
   for (const auto& model : project->models) {
     std::string root = project->table_location(model);

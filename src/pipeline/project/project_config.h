@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "storage/s3/s3_settings.h"
+
 namespace silt::pipeline {
 
 // One problem found in a project file, 1-based line and column (0 when the file has no position).
@@ -54,6 +56,7 @@ struct ProjectConfig {
   std::string project_dir;  // absolute
   std::string name;
   std::string storage_root;  // absolute (or a URI such as s3://bucket/prefix)
+  storage::s3::S3Settings s3;  // the `s3:` block; unset fields come from the AWS environment
   EngineSettings engine;
   std::map<std::string, std::string> vars;
   std::vector<SourceConfig> sources;

@@ -24,8 +24,9 @@ namespace {
 
 constexpr const char* kProjectFile = "silt.yaml";
 
-const std::vector<std::string> kTopKeys = {"name", "storage", "default_env", "engine", "vars",
+const std::vector<std::string> kTopKeys = {"name", "storage", "s3", "default_env", "engine", "vars",
                                            "environments", "sources", "models"};
+const std::vector<std::string> kS3Keys = {"region", "endpoint", "path_style", "credentials"};
 const std::vector<std::string> kEngineKeys = {"threads", "memory_limit", "temp_directory"};
 const std::vector<std::string> kSourceKeys = {"name", "format", "path", "options"};
 const std::vector<std::string> kEnvironmentKeys = {"storage", "vars", "engine"};
@@ -81,6 +82,7 @@ class Loader {
     if (auto name = required_string(root, "name", "", "name")) config.name = *name;
     if (auto storage = required_string(root, "storage", "", "storage_root")) config.storage_root = resolve(*storage);
 
+    if (const YAML::Node s3 = root["s3"]) read_s3(s3, config.s3);
     if (const YAML::Node engine = root["engine"]) {
       EnvironmentConfig overrides;
       read_engine(engine, "engine", "engine.", overrides);
@@ -250,6 +252,55 @@ class Loader {
       if (auto text = string_value(temp, "temp_directory", field_prefix + "temp_directory")) {
         out.temp_directory = resolve(*text);
       }
+    }
+  }
+
+  // s3: {region, endpoint, path_style, credentials: default | env | {profile: NAME} | {env: true}}
+  void read_s3(const YAML::Node& s3, storage::s3::S3Settings& out) {
+    if (s3.IsNull() || !expect_map(s3, "s3")) return;
+    check_keys(s3, kS3Keys, " in s3");
+    if (const YAML::Node region = s3["region"]) {
+      if (auto text = string_value(region, "region", "s3.region"); text && !text->empty()) out.region = *text;
+    }
+    if (const YAML::Node endpoint = s3["endpoint"]) {
+      if (auto text = string_value(endpoint, "endpoint", "s3.endpoint"); text && !text->empty()) {
+        if (text->find("://") == std::string::npos) {
+          error(endpoint, fmt::format("'endpoint' must be a URL such as http://127.0.0.1:9000, got '{}'", *text));
+        } else {
+          out.endpoint = *text;
+        }
+      }
+    }
+    if (const YAML::Node style = s3["path_style"]) {
+      if (auto text = string_value(style, "path_style", "s3.path_style")) {
+        if (*text == "true" || *text == "false") {
+          out.path_style = *text == "true";
+        } else {
+          error(style, fmt::format("'path_style' must be true or false, got '{}'", *text));
+        }
+      }
+    }
+    const YAML::Node credentials = s3["credentials"];
+    if (!credentials) return;
+    using Kind = storage::s3::CredentialsChoice::Kind;
+    const char* expected = "'credentials' must be default, env, {profile: NAME} or {env: true}";
+    if (credentials.IsScalar()) {
+      if (credentials.Scalar() == "default") {
+        out.credentials.kind = Kind::kDefault;
+      } else if (credentials.Scalar() == "env") {
+        out.credentials.kind = Kind::kEnvironment;
+      } else {
+        error(credentials, fmt::format("{}, got '{}'", expected, credentials.Scalar()));
+      }
+    } else if (credentials.IsMap() && credentials.size() == 1 && credentials["profile"]) {
+      auto profile = string_value(credentials["profile"], "profile", "s3.credentials.profile");
+      if (profile && !profile->empty()) out.credentials = {Kind::kProfile, *profile};
+      if (profile && profile->empty()) error(credentials["profile"], "'profile' must not be empty");
+    } else if (credentials.IsMap() && credentials.size() == 1 && credentials["env"] &&
+               credentials["env"].IsScalar() && credentials["env"].Scalar() == "true") {
+      out.credentials.kind = Kind::kEnvironment;
+    } else {
+      error(credentials, fmt::format("{}, got {}", expected, node_kind(credentials)));
     }
   }
 

@@ -79,7 +79,7 @@ Result<std::string> source_files_select_sql(engine::Session& session, storage::F
   for (const auto& file : files) store_paths.push_back(file.path);
   SILT_TRY_ASSIGN(auto locals, session.files().readable(fs, store_paths, /*immutable=*/false));
   std::string file_sql =
-      engine::FileBridge::in_place(fs) ? std::string("filename") : session.files().store_path_sql("filename");
+      engine::FileBridge::in_place(fs, source.path) ? std::string("filename") : session.files().store_path_sql("filename");
   return source_select_sql(source, sql_string_list(locals), extra_columns, file_sql) + (empty ? " LIMIT 0" : "");
 }
 

@@ -12,6 +12,7 @@
 #include "engine/session.h"
 #include "storage/local/local_file_system.h"
 #include "storage/memory/memory_file_system.h"
+#include "storage/routing_file_system.h"
 #include "support/temp_dir.h"
 
 namespace silt::engine {
@@ -24,7 +25,7 @@ TEST(FileBridge, LocalDiskIsUsedInPlace) {
   storage::LocalFileSystem local;
   ASSERT_TRUE(local.write(dir.file("a.csv"), "x\n1\n").ok());
   FileBridge bridge(dir.file("temp"));
-  EXPECT_TRUE(FileBridge::in_place(local));
+  EXPECT_TRUE(FileBridge::in_place(local, dir.file("a.csv")));
   auto path = bridge.readable(local, dir.file("a.csv"), false);
   ASSERT_TRUE(path.has_value()) << path.error().message();
   EXPECT_EQ(*path, dir.file("a.csv"));
@@ -35,10 +36,16 @@ TEST(FileBridge, LocalDiskIsUsedInPlace) {
   EXPECT_FALSE(stdfs::exists(*staging));
 }
 
+TEST(FileBridge, ARoutingFileSystemIsInPlaceForLocalPathsOnly) {
+  storage::RoutingFileSystem routed;
+  EXPECT_TRUE(FileBridge::in_place(routed, "/data/lake/t"));
+  EXPECT_FALSE(FileBridge::in_place(routed, "s3://bucket/lake/t"));
+}
+
 TEST(FileBridge, OtherStoresAreReadThroughACacheThatFollowsChanges) {
   testing::TempDir dir;
   storage::MemoryFileSystem memory;
-  EXPECT_FALSE(FileBridge::in_place(memory));
+  EXPECT_FALSE(FileBridge::in_place(memory, "/land/orders/a.csv"));
   ASSERT_TRUE(memory.write("/land/orders/a.csv", "x\n1\n").ok());
   std::string cached;
   {
