@@ -1,15 +1,10 @@
-// The cache mirrors store paths below <cache>/0/, so DuckDB sees the same file names and Hive
-// directories as in the store, and a cached path turns back into its store path by string
-// operations alone (in C++ and in SQL). One path of two file systems shares one cached copy, which
-// is fetched again whenever the other file system asks for it.
+// Store paths are mirrored below "silt-store://<mount>": "s3://bucket/key" becomes
+// "silt-store://3/s3:/bucket/key", "/lake/t/x.parquet" becomes "silt-store://2/lake/t/x.parquet".
+// A mount is one file system, with immutable files or not. The staging directories of other stores
+// are names "<root>/_silt_staging_<id>" below a mount that resolve to <root> itself.
 #include "engine/file_bridge.h"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
@@ -23,26 +18,11 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-constexpr const char* kCachePrefix = "silt-cache-";
-constexpr int64_t kChunkBytes = 8 << 20;
+constexpr std::string_view kScheme = "silt-store://";
+constexpr std::string_view kRoutedScheme = "s3://";
+constexpr std::string_view kStagingSegment = "/_silt_staging_";
 
-// Cache directories of processes that are gone (a crash, a kill -9) are removed by the next bridge.
-void remove_orphaned_caches(const std::string& temp_directory) {
-  std::error_code error;
-  for (stdfs::directory_iterator it(temp_directory, error), end; !error && it != end; it.increment(error)) {
-    std::string name = it->path().filename().string();
-    if (name.rfind(kCachePrefix, 0) != 0) continue;
-    auto pid = parse_int64(name.substr(std::char_traits<char>::length(kCachePrefix),
-                                       name.find('-', std::char_traits<char>::length(kCachePrefix)) -
-                                           std::char_traits<char>::length(kCachePrefix)));
-    if (!pid || *pid <= 0 || *pid == getpid()) continue;
-    if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM) continue;  // still running
-    std::error_code ignored;
-    stdfs::remove_all(it->path(), ignored);
-  }
-}
-
-// "s3://bucket/key" -> "/s3:/bucket/key"; "/data/x" stays: the part of a cached path after <cache>/<n>.
+// "s3://bucket/key" -> "/s3:/bucket/key"; "/data/x" stays.
 std::string mirrored(const std::string& path) {
   size_t scheme = path.find("://");
   if (scheme != std::string::npos && scheme > 0) return "/" + path.substr(0, scheme) + ":/" + path.substr(scheme + 3);
@@ -50,98 +30,58 @@ std::string mirrored(const std::string& path) {
 }
 
 std::string unmirrored(const std::string& rest) {
-  static const std::regex kScheme("^/([a-z][a-z0-9+.-]*):/");
+  static const std::regex kMirroredScheme("^/([a-z][a-z0-9+.-]*):/");
   std::smatch match;
-  if (std::regex_search(rest, match, kScheme)) return match[1].str() + "://" + rest.substr(match[0].length());
+  if (std::regex_search(rest, match, kMirroredScheme)) return match[1].str() + "://" + rest.substr(match[0].length());
   return rest;
 }
 
-Status write_local(const std::string& path, const std::string& data, std::ofstream& out) {
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  if (!out) return make_error(ErrorCode::kIo, fmt::format("writing the cached copy {}", path));
-  return Status();
+// The mount number and the mirrored rest of a DuckDB path of a store file.
+struct Parsed {
+  size_t mount = 0;
+  std::string rest;
+};
+std::optional<Parsed> parse(const std::string& path) {
+  if (path.compare(0, kScheme.size(), kScheme) != 0) return std::nullopt;
+  size_t at = kScheme.size();
+  size_t end = at;
+  while (end < path.size() && path[end] >= '0' && path[end] <= '9') ++end;
+  if (end == at || end - at > 9 || end >= path.size() || path[end] != '/') return std::nullopt;
+  return Parsed{static_cast<size_t>(std::stoul(path.substr(at, end - at))), path.substr(end)};
+}
+
+// A store path with a staging segment ("<root>/_silt_staging_<id>/rest") as the path it stands for.
+std::string without_staging(const std::string& path) {
+  size_t at = path.find(kStagingSegment);
+  if (at == std::string::npos) return path;
+  size_t next = path.find('/', at + 1);
+  return path.substr(0, at) + (next == std::string::npos ? "" : path.substr(next));
 }
 
 }  // namespace
-
-FileBridge::FileBridge(std::string temp_directory) {
-  std::error_code ignored;
-  stdfs::create_directories(temp_directory, ignored);
-  remove_orphaned_caches(temp_directory);
-  directory_ = temp_directory + "/" + kCachePrefix + std::to_string(getpid()) + "-" +
-               replace_all(new_uuid(), "-", "").substr(0, 12);
-  mirror_ = directory_ + "/0";
-}
-
-FileBridge::~FileBridge() {
-  std::error_code ignored;
-  stdfs::remove_all(directory_, ignored);
-}
 
 bool FileBridge::in_place(const storage::FileSystem& fs, const std::string& path) {
   return fs.local_path(path).has_value();
 }
 
-std::string FileBridge::cache_path_for(const std::string& path) const { return mirror_ + mirrored(path); }
-
-Result<std::string> FileBridge::fetch(storage::FileSystem& fs, const std::string& path, bool immutable) {
-  std::string local = cache_path_for(path);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cached_.find(path);
-    if (it != cached_.end() && it->second.fs == &fs && immutable) return it->second.local;
-  }
-  SILT_TRY_ASSIGN(auto info, fs.stat(path));
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = cached_.find(path);
-    if (it != cached_.end() && it->second.fs == &fs && it->second.size == info.size && it->second.etag == info.etag) {
-      return it->second.local;
-    }
-  }
-  // Fetched into a temp file renamed into place, so a concurrent reader never sees half a copy.
-  std::error_code error;
-  stdfs::create_directories(stdfs::path(local).parent_path(), error);
-  if (error) return make_error(ErrorCode::kIo, fmt::format("creating the cache directory for {}: {}", path, error.message()));
-  std::string temp = local + ".part-" + replace_all(new_uuid(), "-", "").substr(0, 12);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) return make_error(ErrorCode::kIo, fmt::format("creating the cached copy of {} at {}", path, temp));
-    Status written;
-    if (info.size <= kChunkBytes) {
-      SILT_TRY_ASSIGN(auto data, fs.read(path));
-      written = write_local(temp, data, out);
-    } else {
-      for (int64_t offset = 0; written.ok() && offset < info.size; offset += kChunkBytes) {
-        auto chunk = fs.read_range(path, offset, kChunkBytes);
-        if (!chunk) {
-          written = std::move(chunk).error();
-          break;
-        }
-        written = write_local(temp, *chunk, out);
-      }
-    }
-    out.close();
-    if (written.ok() && !out) written = make_error(ErrorCode::kIo, fmt::format("writing the cached copy {}", temp));
-    if (!written.ok()) {
-      stdfs::remove(temp, error);
-      return written;
-    }
-  }
-  stdfs::rename(temp, local, error);
-  if (error) {
-    std::error_code ignored;
-    stdfs::remove(temp, ignored);
-    return make_error(ErrorCode::kIo, fmt::format("storing the cached copy {}: {}", local, error.message()));
-  }
+std::string FileBridge::mount_prefix(storage::FileSystem& fs, bool immutable) {
   std::lock_guard<std::mutex> lock(mutex_);
-  cached_[path] = CachedFile{&fs, local, info.size, info.etag};
-  return local;
+  auto key = std::make_pair(static_cast<const storage::FileSystem*>(&fs), immutable);
+  auto it = mount_numbers_.find(key);
+  size_t number;
+  if (it != mount_numbers_.end()) {
+    number = it->second;
+  } else {
+    number = mounts_.size();
+    mounts_.push_back(Mount{&fs, immutable});
+    mount_numbers_[key] = number;
+  }
+  return std::string(kScheme) + std::to_string(number);
 }
 
 Result<std::string> FileBridge::readable(storage::FileSystem& fs, const std::string& path, bool immutable) {
   if (auto local = fs.local_path(path)) return *local;
-  return fetch(fs, path, immutable);
+  return mount_prefix(fs, immutable) + mirrored(path);
 }
 
 Result<std::vector<std::string>> FileBridge::readable(storage::FileSystem& fs, const std::vector<std::string>& paths,
@@ -149,29 +89,27 @@ Result<std::vector<std::string>> FileBridge::readable(storage::FileSystem& fs, c
   std::vector<std::string> out;
   out.reserve(paths.size());
   for (const auto& path : paths) {
-    SILT_TRY_ASSIGN(auto local, readable(fs, path, immutable));
-    out.push_back(std::move(local));
+    SILT_TRY_ASSIGN(auto readable_path, readable(fs, path, immutable));
+    out.push_back(std::move(readable_path));
   }
   return out;
 }
 
-std::string FileBridge::store_path(const std::string& local) const {
-  if (local.size() <= mirror_.size() || local.compare(0, mirror_.size(), mirror_) != 0 || local[mirror_.size()] != '/') {
-    return local;
-  }
-  return unmirrored(local.substr(mirror_.size()));
+std::string FileBridge::store_path(const std::string& duckdb_path) const {
+  auto parsed = parse(duckdb_path);
+  if (!parsed) return duckdb_path;
+  return unmirrored(parsed->rest);
 }
 
 std::string FileBridge::store_path_sql(const std::string& expression) const {
-  std::string rest = fmt::format("substr({}, {})", expression, mirror_.size() + 1);
-  return fmt::format("CASE WHEN starts_with({0}, {1}) THEN regexp_replace({2}, '^/([a-z][a-z0-9+.-]*):/', '\\1://') "
-                     "ELSE {0} END",
-                     expression, sql_string(mirror_ + "/"), rest);
+  std::string scheme(kScheme);
+  return fmt::format("CASE WHEN starts_with({0}, {1}) THEN regexp_replace(regexp_replace({0}, {2}, ''), "
+                     "'^/([a-z][a-z0-9+.-]*):/', '\\1://') ELSE {0} END",
+                     expression, sql_string(scheme), sql_string("^" + scheme + "[0-9]+"));
 }
 
 std::string FileBridge::with_store_paths(std::string text) const {
-  std::string prefix = mirror_ + "/";
-  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
+  for (size_t at = text.find(kScheme); at != std::string::npos; at = text.find(kScheme, at)) {
     size_t end = text.find_first_of(" \"'\n,;)", at);
     if (end == std::string::npos) end = text.size();
     std::string store = store_path(text.substr(at, end - at));
@@ -179,6 +117,47 @@ std::string FileBridge::with_store_paths(std::string text) const {
     at += store.size();
   }
   return text;
+}
+
+void FileBridge::route_uris_to(storage::FileSystem& fs) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  uri_store_ = &fs;
+}
+
+bool FileBridge::handles(const std::string& path) const {
+  if (parse(path)) return true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return uri_store_ != nullptr && path.compare(0, kRoutedScheme.size(), kRoutedScheme) == 0;
+}
+
+Result<duckdb::StoreFile> FileBridge::resolve(const std::string& path) const {
+  auto parsed = parse(path);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!parsed && uri_store_ != nullptr && path.compare(0, kRoutedScheme.size(), kRoutedScheme) == 0) {
+    return duckdb::StoreFile{uri_store_, path, false};
+  }
+  if (!parsed || parsed->mount >= mounts_.size()) {
+    return make_error(ErrorCode::kNotFound, fmt::format("{} names no store file silt opened", path));
+  }
+  const Mount& mount = mounts_[parsed->mount];
+  return duckdb::StoreFile{mount.fs, without_staging(unmirrored(parsed->rest)), mount.immutable};
+}
+
+std::string FileBridge::duckdb_path(const std::string& like, const std::string& store_path) const {
+  auto parsed = parse(like);
+  if (!parsed) return store_path;
+  return std::string(kScheme) + std::to_string(parsed->mount) + mirrored(store_path);
+}
+
+void FileBridge::opened_for_write(const std::string& path, const duckdb::StoreFile& file) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [directory, staging] : staging_) {
+    if (path.size() > directory.size() && path.compare(0, directory.size(), directory) == 0 &&
+        path[directory.size()] == '/') {
+      staging.pending.insert(file.path);
+      return;
+    }
+  }
 }
 
 Result<std::vector<storage::FileInfo>> FileBridge::glob(duckdb::Connection& connection, storage::FileSystem& fs,
@@ -197,46 +176,58 @@ Result<std::vector<storage::FileInfo>> FileBridge::glob(duckdb::Connection& conn
 }
 
 Result<std::string> FileBridge::staging_directory(storage::FileSystem& fs, const std::string& root) {
-  std::string name = "_silt_staging_" + replace_all(new_uuid(), "-", "");
-  std::string directory;
+  std::string name = std::string(kStagingSegment.substr(1)) + replace_all(new_uuid(), "-", "");
+  SILT_TRY(fs.create_directories(root));
   if (auto local = fs.local_path(root)) {
-    SILT_TRY(fs.create_directories(root));
-    directory = *local + "/" + name;
-  } else {
-    directory = directory_ + "/staging/" + name;
+    std::string directory = *local + "/" + name;
+    std::error_code error;
+    stdfs::create_directories(directory, error);
+    if (error) return make_error(ErrorCode::kIo, fmt::format("creating the staging directory {}: {}", directory, error.message()));
+    return directory;
   }
-  std::error_code error;
-  stdfs::create_directories(directory, error);
-  if (error) return make_error(ErrorCode::kIo, fmt::format("creating the staging directory {}: {}", directory, error.message()));
+  std::string directory = mount_prefix(fs, /*immutable=*/false) + mirrored(root) + "/" + name;
+  std::lock_guard<std::mutex> lock(mutex_);
+  staging_[directory] = Staging{&fs, {}};
   return directory;
 }
 
-Status FileBridge::publish(storage::FileSystem& fs, const std::string& local, const std::string& path) {
-  std::error_code error;
-  if (auto target = fs.local_path(path)) {
-    stdfs::create_directories(stdfs::path(*target).parent_path(), error);
-    if (!error) stdfs::rename(local, *target, error);
-    if (error) return make_error(ErrorCode::kIo, fmt::format("moving data file {} to {}: {}", local, path, error.message()));
+Status FileBridge::publish(storage::FileSystem& fs, const std::string& staged, const std::string& path) {
+  if (handles(staged)) {
+    // Written in place already; it is no longer the staging directory's to remove.
+    SILT_TRY_ASSIGN(auto file, resolve(staged));
+    if (file.fs != &fs || file.path != path) {
+      return make_error(ErrorCode::kInternal, fmt::format("the staged file {} is {}, not {}", staged, file.path, path));
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [directory, staging] : staging_) staging.pending.erase(path);
     return Status();
   }
-  std::ifstream in(local, std::ios::binary);
-  if (!in) return make_error(ErrorCode::kIo, fmt::format("opening the staged file {}", local));
-  SILT_TRY_ASSIGN(auto stream, fs.open_write(path));
-  std::string buffer(static_cast<size_t>(kChunkBytes), '\0');
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    std::streamsize got = in.gcount();
-    if (got > 0) SILT_TRY(stream->append(std::string_view(buffer.data(), static_cast<size_t>(got))));
-  }
-  if (in.bad()) return make_error(ErrorCode::kIo, fmt::format("reading the staged file {}", local));
-  SILT_TRY(stream->close());
-  stdfs::remove(local, error);
+  auto target = fs.local_path(path);
+  if (!target) return make_error(ErrorCode::kInternal, fmt::format("{} is not a staged file of a store", staged));
+  std::error_code error;
+  stdfs::create_directories(stdfs::path(*target).parent_path(), error);
+  if (!error) stdfs::rename(staged, *target, error);
+  if (error) return make_error(ErrorCode::kIo, fmt::format("moving data file {} to {}: {}", staged, path, error.message()));
   return Status();
 }
 
 void FileBridge::remove_staging(const std::string& directory) {
-  std::error_code ignored;
-  stdfs::remove_all(directory, ignored);
+  if (!handles(directory)) {
+    std::error_code ignored;
+    stdfs::remove_all(directory, ignored);
+    return;
+  }
+  Staging staging;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = staging_.find(directory);
+    if (it == staging_.end()) return;
+    staging = std::move(it->second);
+    staging_.erase(it);
+  }
+  if (!staging.pending.empty()) {
+    (void)staging.fs->remove_many(std::vector<std::string>(staging.pending.begin(), staging.pending.end()));
+  }
 }
 
 }  // namespace silt::engine

@@ -20,6 +20,7 @@
 #include "base/strings.h"
 #include "delta/actions.h"
 #include "delta/file_pruning.h"
+#include "engine/duckdb/store_file_system.h"
 #include "engine/parquet_io.h"
 #include "engine/type_mapping.h"
 
@@ -57,7 +58,8 @@ Result<std::unique_ptr<Session>> Session::open(const SessionOptions& options) {
   db_options.temp_directory = resolved.temp_directory;
   SILT_TRY_ASSIGN(auto database, duckdb::Database::open(db_options));
   session->database_ = std::move(database);
-  session->files_ = std::make_shared<FileBridge>(resolved.temp_directory);
+  session->files_ = std::make_shared<FileBridge>();
+  SILT_TRY(duckdb::register_store_file_system(*session->database_, session->files_));
   SILT_TRY_ASSIGN(session->connection_, duckdb::Connection::open(*session->database_));
   SILT_TRY(session->configure_connection());
   return session;

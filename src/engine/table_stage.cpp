@@ -1,6 +1,6 @@
-// Staging data files: DuckDB's COPY into a local staging directory, per-file statistics from
-// RETURN_STATS turned into add actions (delta/file_stats.h), the files moved into the store, then
-// one commit.
+// Staging data files: DuckDB's COPY into a staging directory (FileBridge::staging_directory),
+// per-file statistics from RETURN_STATS turned into add actions (delta/file_stats.h), the files
+// published into the table, then one commit.
 #include "engine/table_ops.h"
 #include "engine/table_ops_internal.h"
 
@@ -52,14 +52,14 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     // DuckDB cannot rotate files within partitions; unpartitioned output rotates at the target size.
     options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
   }
-  // DuckDB writes into a local staging directory of silt's naming (ASCII; inside the table root on
-  // local disk), and the files move to their place in the store only when all were written: a
-  // failed COPY leaves nothing in the table's directories (the whole staging directory goes), and
-  // every file DuckDB reports is checked to lie inside the staging directory (DuckDB mangles paths
-  // ending in some non-ASCII characters) before it is moved.
+  // DuckDB writes into a staging directory of silt's naming (ASCII; inside the table root on local
+  // disk, where files are renamed into place; in other stores files stream to their places as they
+  // are written). A failed COPY leaves nothing behind (what the staging directory received goes),
+  // and every file DuckDB reports is checked to lie inside the staging directory (DuckDB mangles
+  // paths ending in some non-ASCII characters) before it is published.
   FileBridge& files = session_.files();
   SILT_TRY_ASSIGN(auto staging, files.staging_directory(fs_, root));
-  auto remove_staging = [&]() { FileBridge::remove_staging(staging); };
+  auto remove_staging = [&]() { files.remove_staging(staging); };
   std::string sql = "COPY (" + select_sql + ") TO " + sql_string(staging) + " (" + options + ")";
   auto copied = session_.connection().query_any(sql);
   if (!copied) {

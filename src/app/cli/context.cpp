@@ -36,6 +36,8 @@ Result<engine::Session*> CommandContext::session() {
     options.memory_limit = options_.memory_limit;
     options.temp_directory = options_.temp_directory;
     SILT_TRY_ASSIGN(session_, engine::Session::open(options));
+    // s3:// paths in a user's SQL (read_parquet, COPY ... TO) go through silt's S3 client.
+    session_->files().route_uris_to(fs());
   }
   return session_.get();
 }

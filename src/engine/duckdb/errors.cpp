@@ -1,6 +1,8 @@
 // Classifying DuckDB's errors into silt's codes, and their messages without the SQL excerpt.
 #include "engine/duckdb/errors.h"
 
+#include "engine/duckdb/store_file_system.h"
+
 #include <duckdb.h>
 
 #include <cctype>
@@ -103,6 +105,10 @@ int error_type_from_message(const std::string& message) {
 }
 
 Error engine_error(ErrorCode code, const std::string& message) {
+  // A store's error raised through DuckDB keeps its code and details (bucket, key, S3 code).
+  if (code == ErrorCode::kIo) {
+    if (auto stored = store_error_in(message)) return *stored;
+  }
   int sql_line = 0;
   std::string text = without_sql_excerpt(message, sql_line);
   Error error(code, text);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "storage/s3/conditional_writes.h"
 
 namespace silt::storage::s3 {
 namespace {
@@ -223,9 +224,39 @@ Status S3FileSystem::write(const std::string& path, const std::string& data) {
   return stream->close();
 }
 
+Result<bool> S3FileSystem::conditional_writes_enforced(const std::string& bucket, const std::string& key) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = enforced_.find(bucket);
+    if (it != enforced_.end()) return it->second;
+  }
+  // Next to the table (not inside its log), where the writer may write.
+  std::string prefix = key.substr(0, key.rfind('/') + 1);
+  if (ends_with(prefix, "_delta_log/")) prefix.resize(prefix.size() - std::string("_delta_log/").size());
+  SILT_TRY_ASSIGN(auto probe, probe_conditional_writes(*client_, bucket, prefix));
+  std::lock_guard<std::mutex> lock(mutex_);
+  enforced_[bucket] = probe.enforced;
+  return probe.enforced;
+}
+
 Status S3FileSystem::put_if_absent(const std::string& path, const std::string& data) {
   SILT_TRY_ASSIGN(S3Path where, parse_file_path(path));
-  return client_->put_object(where.bucket, where.key, data, true).status();
+  SILT_TRY_ASSIGN(bool enforced, conditional_writes_enforced(where.bucket, where.key));
+  if (enforced) return client_->put_object(where.bucket, where.key, data, true).status();
+  if (options_.commit_lock.empty()) {
+    return make_error(ErrorCode::kUnsupported,
+                      fmt::format("cannot commit {}: the store at {} does not enforce If-None-Match: * on PUT (silt "
+                                  "tried it on a scratch key), so two writers could both write this version; use a "
+                                  "store that does (AWS S3, Ceph radosgw, MinIO), or name a commit lock that every "
+                                  "writer shares (s3: {{commit_lock: /path/to/file}}, writers on one machine only)",
+                                  path, client_->options().endpoint.empty() ? "AWS" : client_->options().endpoint))
+        .set_option("s3.commit_lock", "a local file every writer locks around its commits");
+  }
+  SILT_TRY_ASSIGN(auto lock, CommitLock::acquire(options_.commit_lock));
+  auto existing = client_->head_object(where.bucket, where.key);
+  if (existing) return make_error(ErrorCode::kAlreadyExists, fmt::format("{} already exists", path));
+  if (existing.error().code() != ErrorCode::kNotFound) return std::move(existing).error();
+  return client_->put_object(where.bucket, where.key, data, false).status();
 }
 
 Status S3FileSystem::remove(const std::string& path) {

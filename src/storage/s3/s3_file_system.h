@@ -1,11 +1,14 @@
 // The storage contract on S3: paths "s3://bucket/key", directories are key prefixes ending in '/'.
-// put_if_absent is a PUT with If-None-Match: * (the commit primitive; the store must enforce it,
-// which `silt storage check` verifies); large writes and open_write() go up as multipart uploads
+// put_if_absent is a PUT with If-None-Match: * (the commit primitive). The first one in a bucket
+// tries the condition on a scratch key; a store that does not enforce it is refused for commits
+// unless a commit lock is named. Large writes and open_write() go up as multipart uploads
 // with parts sent in parallel, nothing visible until the upload completes.
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,9 @@ struct S3FileSystemOptions {
   size_t multipart_threshold = 16 << 20;  // write() above this size goes up in parts
   size_t part_size = 8 << 20;             // S3's minimum is 5 MiB (but for the last part)
   int parallel_parts = 4;                 // parts of one upload in flight at once
+  // A local file whose lock orders commits on a store that does not enforce If-None-Match: *
+  // (conditional_writes.h); "" refuses commits there.
+  std::string commit_lock;
 };
 
 // "s3://bucket/key" -> {bucket, key}; InvalidArgument naming the path otherwise.
@@ -54,9 +60,13 @@ class S3FileSystem : public FileSystem {
 
  private:
   Result<std::vector<FileInfo>> list_all(const std::string& dir, bool recursive);
+  // Whether `bucket` enforces If-None-Match: * on PUT, probed next to `key` once per bucket.
+  Result<bool> conditional_writes_enforced(const std::string& bucket, const std::string& key);
 
   std::shared_ptr<S3Client> client_;
   S3FileSystemOptions options_;
+  std::mutex mutex_;                              // guards enforced_
+  std::map<std::string, bool> enforced_;          // by bucket
 };
 
 }  // namespace silt::storage::s3

@@ -1,13 +1,13 @@
-// engine::FileBridge: local disk in place, any other FileSystem through a local cache and local
-// staging, with cached paths turned back into store paths in C++, in SQL and in messages.
+// engine::FileBridge and the DuckDB file system behind it: local disk in place; any other
+// FileSystem read by DuckDB range by range and written file by file through silt's store, with
+// DuckDB's paths turned back into store paths in C++, in SQL and in messages.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "base/strings.h"
+#include "engine/duckdb/store_file_system.h"
 #include "engine/file_bridge.h"
 #include "engine/session.h"
 #include "storage/local/local_file_system.h"
@@ -20,11 +20,31 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
+std::unique_ptr<Session> open_session() {
+  auto session = Session::open({});
+  EXPECT_TRUE(session.has_value()) << session.error().message();
+  return session ? std::move(*session) : nullptr;
+}
+
+std::string single(Session& session, const std::string& sql) {
+  auto result = session.connection().query_any(sql);
+  if (!result) return "error: " + result.error().message();
+  return result->rows.empty() ? "" : result->rows[0][0].value_or("NULL");
+}
+
+// A store whose reads fail as S3 refusing the credentials does.
+class RefusingFileSystem : public storage::MemoryFileSystem {
+ public:
+  Result<std::string> read_range(const std::string& path, int64_t, int64_t) override {
+    return make_error(ErrorCode::kConfig, "S3 refused the credentials for s3://b/" + path + " (InvalidAccessKeyId)");
+  }
+};
+
 TEST(FileBridge, LocalDiskIsUsedInPlace) {
   testing::TempDir dir;
   storage::LocalFileSystem local;
   ASSERT_TRUE(local.write(dir.file("a.csv"), "x\n1\n").ok());
-  FileBridge bridge(dir.file("temp"));
+  FileBridge bridge;
   EXPECT_TRUE(FileBridge::in_place(local, dir.file("a.csv")));
   auto path = bridge.readable(local, dir.file("a.csv"), false);
   ASSERT_TRUE(path.has_value()) << path.error().message();
@@ -32,7 +52,7 @@ TEST(FileBridge, LocalDiskIsUsedInPlace) {
   auto staging = bridge.staging_directory(local, dir.file("table"));
   ASSERT_TRUE(staging.has_value()) << staging.error().message();
   EXPECT_EQ(stdfs::path(*staging).parent_path().string(), dir.file("table"));
-  FileBridge::remove_staging(*staging);
+  bridge.remove_staging(*staging);
   EXPECT_FALSE(stdfs::exists(*staging));
 }
 
@@ -42,99 +62,132 @@ TEST(FileBridge, ARoutingFileSystemIsInPlaceForLocalPathsOnly) {
   EXPECT_FALSE(FileBridge::in_place(routed, "s3://bucket/lake/t"));
 }
 
-TEST(FileBridge, OtherStoresAreReadThroughACacheThatFollowsChanges) {
-  testing::TempDir dir;
+TEST(FileBridge, DuckDBReadsOtherStoresThroughSilt) {
+  auto session = open_session();
+  ASSERT_TRUE(session);
+  FileBridge& bridge = session->files();
   storage::MemoryFileSystem memory;
   EXPECT_FALSE(FileBridge::in_place(memory, "/land/orders/a.csv"));
   ASSERT_TRUE(memory.write("/land/orders/a.csv", "x\n1\n").ok());
-  std::string cached;
-  {
-    FileBridge bridge(dir.file("temp"));
-    auto path = bridge.readable(memory, "/land/orders/a.csv", false);
-    ASSERT_TRUE(path.has_value()) << path.error().message();
-    cached = *path;
-    EXPECT_NE(cached, "/land/orders/a.csv");
-    EXPECT_EQ(stdfs::path(cached).filename(), "a.csv");
-    EXPECT_EQ(testing::read_file_text(cached), "x\n1\n");
-    EXPECT_EQ(bridge.store_path(cached), "/land/orders/a.csv");
-    EXPECT_EQ(bridge.store_path("/elsewhere/b.csv"), "/elsewhere/b.csv");
+  auto path = bridge.readable(memory, "/land/orders/a.csv", false);
+  ASSERT_TRUE(path.has_value()) << path.error().message();
+  EXPECT_NE(*path, "/land/orders/a.csv");
+  EXPECT_EQ(stdfs::path(*path).filename(), "a.csv");
+  EXPECT_FALSE(stdfs::exists(*path)) << "nothing is copied to local disk";
+  EXPECT_EQ(bridge.store_path(*path), "/land/orders/a.csv");
+  EXPECT_EQ(bridge.store_path("/elsewhere/b.csv"), "/elsewhere/b.csv");
+  EXPECT_EQ(single(*session, "SELECT sum(x)::VARCHAR FROM read_csv(" + sql_string(*path) + ")"), "1");
 
-    // A source file replaced in the store is fetched again; an immutable file never is.
-    ASSERT_TRUE(memory.write("/land/orders/a.csv", "x\n1\n2\n").ok());
-    auto again = bridge.readable(memory, "/land/orders/a.csv", false);
-    ASSERT_TRUE(again.has_value());
-    EXPECT_EQ(testing::read_file_text(*again), "x\n1\n2\n");
-    ASSERT_TRUE(memory.write("/t/part-1.parquet", "one").ok());
-    ASSERT_TRUE(bridge.readable(memory, "/t/part-1.parquet", true).has_value());
-    ASSERT_TRUE(memory.write("/t/part-1.parquet", "two").ok());
-    auto immutable = bridge.readable(memory, "/t/part-1.parquet", true);
-    ASSERT_TRUE(immutable.has_value());
-    EXPECT_EQ(testing::read_file_text(*immutable), "one");
+  // A source file replaced in the store is read again.
+  ASSERT_TRUE(memory.write("/land/orders/a.csv", "x\n1\n2\n").ok());
+  EXPECT_EQ(single(*session, "SELECT sum(x)::VARCHAR FROM read_csv(" + sql_string(*path) + ")"), "3");
 
-    auto missing = bridge.readable(memory, "/land/none.csv", false);
-    ASSERT_FALSE(missing.has_value());
-    EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  // Globs run over the store.
+  ASSERT_TRUE(memory.write("/land/orders/b.csv", "x\n10\n").ok());
+  auto pattern = bridge.readable(memory, "/land/orders/*.csv", false);
+  ASSERT_TRUE(pattern.has_value());
+  EXPECT_EQ(single(*session, "SELECT sum(x)::VARCHAR FROM read_csv(" + sql_string(*pattern) + ")"), "13");
 
-    EXPECT_EQ(bridge.with_store_paths("cannot read \"" + cached + "\": bad line"),
-              "cannot read \"/land/orders/a.csv\": bad line");
-  }
-  EXPECT_FALSE(stdfs::exists(cached)) << "the cache outlived its bridge";
+  // A missing file is NotFound, named by its store path.
+  auto missing = bridge.readable(memory, "/land/none.csv", false);
+  ASSERT_TRUE(missing.has_value());
+  auto failed = session->connection().query_any("SELECT * FROM read_csv(" + sql_string(*missing) + ")");
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(bridge.with_store_paths(failed.error().message()).find("/land/none.csv"), std::string::npos)
+      << failed.error().message();
+  EXPECT_EQ(bridge.with_store_paths("cannot read \"" + *path + "\": bad line"),
+            "cannot read \"/land/orders/a.csv\": bad line");
+}
+
+TEST(FileBridge, AStoreErrorKeepsItsCodeThroughDuckDB) {
+  auto session = open_session();
+  ASSERT_TRUE(session);
+  RefusingFileSystem refusing;
+  ASSERT_TRUE(refusing.write("/k/a.csv", "x\n1\n").ok());
+  auto path = session->files().readable(refusing, "/k/a.csv", false);
+  ASSERT_TRUE(path.has_value());
+  auto failed = session->connection().query_any("SELECT * FROM read_csv(" + sql_string(*path) + ")");
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code(), ErrorCode::kConfig) << failed.error().message();
+  EXPECT_NE(failed.error().message().find("InvalidAccessKeyId"), std::string::npos) << failed.error().message();
+}
+
+TEST(FileBridge, ParquetScansFetchRangesNotWholeFiles) {
+  auto session = open_session();
+  ASSERT_TRUE(session);
+  FileBridge& bridge = session->files();
+  storage::MemoryFileSystem memory;
+  auto staging = bridge.staging_directory(memory, "/lake/t");
+  ASSERT_TRUE(staging.has_value()) << staging.error().message();
+  // Random values do not compress: the file is tens of megabytes.
+  std::string sql = "COPY (SELECT i AS id, md5(i::VARCHAR) AS a, md5((i * 7)::VARCHAR) AS b FROM range(400000) t(i)) TO " +
+                    sql_string(*staging + "/data.parquet") + " (FORMAT parquet, ROW_GROUP_SIZE 100000)";
+  ASSERT_TRUE(session->connection().execute(sql).ok());
+  ASSERT_TRUE(bridge.publish(memory, *staging + "/data.parquet", "/lake/t/data.parquet").ok());
+  bridge.remove_staging(*staging);
+  auto info = memory.stat("/lake/t/data.parquet");
+  ASSERT_TRUE(info.has_value()) << "the COPY streamed the file into the store";
+  ASSERT_GT(info->size, 10 << 20);
+
+  auto path = bridge.readable(memory, "/lake/t/data.parquet", true);
+  ASSERT_TRUE(path.has_value());
+  auto before = duckdb::store_file_counters();
+  EXPECT_EQ(single(*session, "SELECT count(*) FROM read_parquet(" + sql_string(*path) + ")"), "400000");
+  EXPECT_EQ(single(*session, "SELECT max(id) FROM read_parquet(" + sql_string(*path) + ")"), "399999");
+  auto after = duckdb::store_file_counters();
+  int64_t fetched = after.bytes_read - before.bytes_read;
+  EXPECT_GT(fetched, 0);
+  EXPECT_LT(fetched, info->size / 4) << "a count and one narrow column fetched " << fetched << " of " << info->size;
+  EXPECT_LE(after.stats - before.stats, 1) << "an immutable file is looked up once";
 }
 
 TEST(FileBridge, StorePathsComeBackInSqlToo) {
-  auto session = Session::open({});
-  ASSERT_TRUE(session.has_value()) << session.error().message();
+  auto session = open_session();
+  ASSERT_TRUE(session);
   storage::MemoryFileSystem memory;
-  FileBridge& bridge = (*session)->files();
+  FileBridge& bridge = session->files();
   for (std::string path : {"/land/x y/a.csv", "s3://bucket/land/k=v/b.csv"}) {
     ASSERT_TRUE(memory.write(path, "x\n1\n").ok());
-    auto cached = bridge.readable(memory, path, false);
-    ASSERT_TRUE(cached.has_value()) << cached.error().message();
-    EXPECT_EQ(bridge.store_path(*cached), path);
-    auto in_sql = (*session)->connection().query_varchar("SELECT " + bridge.store_path_sql(sql_string(*cached)));
-    ASSERT_TRUE(in_sql.has_value()) << in_sql.error().message();
-    EXPECT_EQ(in_sql->rows[0][0].value_or(""), path);
-    auto rows = (*session)->connection().query_varchar(
-        "SELECT " + bridge.store_path_sql("filename") + " FROM read_csv([" + sql_string(*cached) + "], filename = true)");
-    ASSERT_TRUE(rows.has_value()) << rows.error().message();
-    EXPECT_EQ(rows->rows[0][0].value_or(""), path);
+    auto readable = bridge.readable(memory, path, false);
+    ASSERT_TRUE(readable.has_value()) << readable.error().message();
+    EXPECT_EQ(bridge.store_path(*readable), path);
+    EXPECT_EQ(single(*session, "SELECT " + bridge.store_path_sql(sql_string(*readable))), path);
+    EXPECT_EQ(single(*session, "SELECT " + bridge.store_path_sql("filename") + " FROM read_csv([" +
+                                   sql_string(*readable) + "], filename = true)"),
+              path);
+    if (path.find("k=v") != std::string::npos) {
+      EXPECT_EQ(single(*session, "SELECT k FROM read_csv([" + sql_string(*readable) + "], hive_partitioning = true)"),
+                "v");
+    }
   }
 }
 
-TEST(FileBridge, PublishStreamsStagedFilesIntoTheStore) {
-  testing::TempDir dir;
+TEST(FileBridge, StagedFilesStreamToTheirPlaceAndUnpublishedOnesGo) {
+  auto session = open_session();
+  ASSERT_TRUE(session);
+  FileBridge& bridge = session->files();
   storage::MemoryFileSystem memory;
-  FileBridge bridge(dir.file("temp"));
   auto staging = bridge.staging_directory(memory, "/lake/t");
   ASSERT_TRUE(staging.has_value()) << staging.error().message();
-  EXPECT_EQ(staging->rfind(dir.file("temp"), 0), 0u) << *staging;
-  std::string big(20 << 20, 'a');  // more than one chunk
-  big[12345678] = 'b';
-  { std::ofstream(*staging + "/part-1.parquet", std::ios::binary) << big; }
-  Status published = bridge.publish(memory, *staging + "/part-1.parquet", "/lake/t/part-1.parquet");
-  ASSERT_TRUE(published.ok()) << published.message();
-  auto stored = memory.read("/lake/t/part-1.parquet");
-  ASSERT_TRUE(stored.has_value());
-  EXPECT_TRUE(*stored == big);
-  EXPECT_FALSE(stdfs::exists(*staging + "/part-1.parquet"));
-  FileBridge::remove_staging(*staging);
-  EXPECT_FALSE(stdfs::exists(*staging));
-}
-
-TEST(FileBridge, CachesOfProcessesThatAreGoneAreRemoved) {
-  testing::TempDir dir;
-  std::string temp = dir.file("temp");
-  // A pid far above pid_max on Linux is never alive; our own cache stays.
-  std::string dead = temp + "/silt-cache-999999999-abc";
-  stdfs::create_directories(dead + "/0/x");
-  FileBridge first(temp);
-  storage::MemoryFileSystem memory;
-  ASSERT_TRUE(memory.write("/a", "1").ok());
-  auto mine = first.readable(memory, "/a", true);
-  ASSERT_TRUE(mine.has_value());
-  EXPECT_FALSE(stdfs::exists(dead));
-  FileBridge second(temp);
-  EXPECT_TRUE(stdfs::exists(*mine)) << "a live process's cache was removed";
+  EXPECT_TRUE(bridge.handles(*staging)) << *staging;
+  auto copied = session->connection().query_any(
+      "COPY (SELECT i, i % 2 AS p FROM range(10) t(i)) TO " + sql_string(*staging) +
+      " (FORMAT parquet, PARTITION_BY (p), FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)");
+  ASSERT_TRUE(copied.has_value()) << copied.error().message();
+  ASSERT_EQ(copied->rows.size(), 2u);
+  std::vector<std::string> written;
+  for (const auto& row : copied->rows) {
+    std::string file = row[0].value_or("");
+    ASSERT_EQ(file.rfind(*staging + "/p=", 0), 0u) << file;
+    written.push_back("/lake/t/" + file.substr(staging->size() + 1));
+  }
+  // Both files are in the table's directories already; only the published one stays.
+  for (const auto& path : written) EXPECT_TRUE(memory.exists(path).value_or(false)) << path;
+  ASSERT_TRUE(bridge.publish(memory, *staging + written[0].substr(std::string("/lake/t").size()), written[0]).ok());
+  EXPECT_FALSE(bridge.publish(memory, *staging + "/p=0/x.parquet", "/lake/other/x.parquet").ok());
+  bridge.remove_staging(*staging);
+  EXPECT_TRUE(memory.exists(written[0]).value_or(false));
+  EXPECT_FALSE(memory.exists(written[1]).value_or(true)) << "an unpublished file outlived its staging directory";
 }
 
 }  // namespace
