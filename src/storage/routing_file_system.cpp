@@ -1,6 +1,8 @@
 // Dispatch by scheme.
 #include "storage/routing_file_system.h"
 
+#include <cstdlib>
+
 namespace silt::storage {
 
 Status RoutingFileSystem::set_s3_settings(s3::S3Settings settings) {
@@ -13,7 +15,14 @@ Status RoutingFileSystem::set_s3_settings(s3::S3Settings settings) {
 s3::S3FileSystem& RoutingFileSystem::s3() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!s3_) {
-    s3_ = std::make_unique<s3::S3FileSystem>(std::make_shared<s3::S3Client>(s3::resolve_s3_options(settings_)));
+    s3::S3FileSystemOptions options;
+    if (settings_.commit_lock) {
+      options.commit_lock = *settings_.commit_lock;
+    } else if (const char* lock = std::getenv("SILT_S3_COMMIT_LOCK")) {
+      options.commit_lock = lock;
+    }
+    s3_ = std::make_unique<s3::S3FileSystem>(std::make_shared<s3::S3Client>(s3::resolve_s3_options(settings_)),
+                                             options);
   }
   return *s3_;
 }

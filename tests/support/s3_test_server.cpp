@@ -30,7 +30,7 @@ std::string random_suffix() {
 
 }  // namespace
 
-Result<std::unique_ptr<S3TestServer>> S3TestServer::start_s3rver() {
+Result<std::unique_ptr<S3TestServer>> S3TestServer::start_s3rver(bool conditional_writes) {
   std::unique_ptr<S3TestServer> server(new S3TestServer());
   server->kind_ = "s3rver";
   server->access_key_ = "S3RVER";
@@ -50,7 +50,7 @@ Result<std::unique_ptr<S3TestServer>> S3TestServer::start_s3rver() {
     ::close(out[1]);
     std::string dir = server->dir_->path();
     ::execlp("node", "node", "--openssl-legacy-provider", script.c_str(), "--dir", dir.c_str(), "--port", "0",
-             static_cast<char*>(nullptr));
+             conditional_writes ? static_cast<char*>(nullptr) : "--ignore-conditions", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(out[1]);

@@ -21,7 +21,8 @@ namespace silt::testing {
 class S3TestServer {
  public:
   // A fresh s3rver. Errors name what failed (node missing, no "listening" line) and its output.
-  static Result<std::unique_ptr<S3TestServer>> start_s3rver();
+  // `conditional_writes` false: it ignores If-None-Match, as plain s3rver does.
+  static Result<std::unique_ptr<S3TestServer>> start_s3rver(bool conditional_writes = true);
   // The radosgw the ctest fixture started (its endpoint file under SILT_RADOSGW_DIR).
   static Result<std::unique_ptr<S3TestServer>> radosgw();
 

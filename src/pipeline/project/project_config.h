@@ -50,6 +50,8 @@ struct EnvironmentConfig {
   std::optional<int> threads;
   std::optional<std::string> memory_limit;
   std::optional<std::string> temp_directory;
+  storage::s3::S3Settings s3;  // set fields override the project's s3: block
+  bool s3_credentials_given = false;
 };
 
 struct ProjectConfig {

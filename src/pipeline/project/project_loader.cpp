@@ -17,6 +17,7 @@
 #include "base/memory_size.h"
 #include "base/redaction.h"
 #include "base/strings.h"
+#include "pipeline/project/project_yaml_internal.h"
 
 namespace silt::pipeline {
 
@@ -26,45 +27,14 @@ constexpr const char* kProjectFile = "silt.yaml";
 
 const std::vector<std::string> kTopKeys = {"name", "storage", "s3", "default_env", "engine", "vars",
                                            "environments", "sources", "models"};
-const std::vector<std::string> kS3Keys = {"region", "endpoint", "path_style", "credentials"};
 const std::vector<std::string> kEngineKeys = {"threads", "memory_limit", "temp_directory"};
 const std::vector<std::string> kSourceKeys = {"name", "format", "path", "options"};
-const std::vector<std::string> kEnvironmentKeys = {"storage", "vars", "engine"};
+const std::vector<std::string> kEnvironmentKeys = {"storage", "vars", "engine", "s3"};
 const std::vector<std::string> kFormats = {"csv", "json", "parquet"};
 
-std::string quoted_list(const std::vector<std::string>& names) { return join(names, ", "); }
-
-// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  int best_distance = 0;
-  for (const auto& candidate : candidates) {
-    const int distance = edit_distance(to_lower(word), candidate);
-    const int limit = std::max<int>(1, static_cast<int>(candidate.size()) / 3);
-    if (distance <= limit && (!best || distance < best_distance)) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
-
-std::string node_kind(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return fmt::format("'{}'", node.Scalar());
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Undefined: return "nothing";
-  }
-  return "nothing";
-}
-
-class Loader {
+class Loader : public ProjectYamlReader {
  public:
-  explicit Loader(std::string project_dir) : project_dir_(std::move(project_dir)) {}
-
-  std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+  explicit Loader(std::string project_dir) : ProjectYamlReader(kProjectFile), project_dir_(std::move(project_dir)) {}
 
   // Fills config from the parsed document; every problem becomes a diagnostic.
   void load(const YAML::Node& root, const std::string& requested_environment, ProjectConfig& config) {
@@ -82,7 +52,11 @@ class Loader {
     if (auto name = required_string(root, "name", "", "name")) config.name = *name;
     if (auto storage = required_string(root, "storage", "", "storage_root")) config.storage_root = resolve(*storage);
 
-    if (const YAML::Node s3 = root["s3"]) read_s3(s3, config.s3);
+    if (const YAML::Node s3 = root["s3"]) {
+      bool credentials_given = false;
+      read_s3_block(*this, s3, "s3", "", config.s3, &credentials_given);
+      if (config.s3.commit_lock) config.s3.commit_lock = resolve(*config.s3.commit_lock);
+    }
     if (const YAML::Node engine = root["engine"]) {
       EnvironmentConfig overrides;
       read_engine(engine, "engine", "engine.", overrides);
@@ -102,128 +76,7 @@ class Loader {
     select_environment(root, requested_environment, config);
   }
 
-  void add(int line, int column, std::string message) {
-    diagnostics_.push_back(Diagnostic{kProjectFile, line, column, std::move(message)});
-  }
-
-  void error(const YAML::Node& at, std::string message) {
-    const YAML::Mark mark = at.Mark();
-    if (mark.line < 0) {
-      add(0, 0, std::move(message));
-    } else {
-      add(mark.line + 1, mark.column + 1, std::move(message));
-    }
-  }
-
  private:
-  // Unknown and duplicate keys of a mapping; `where` is "" at the top level or " in engine" etc.
-  void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, const std::string& where) {
-    std::map<std::string, YAML::Mark> seen;
-    for (const auto& entry : map) {
-      const YAML::Node& key = entry.first;
-      if (!key.IsScalar()) {
-        error(key, fmt::format("keys must be names{}, got {}", where, node_kind(key)));
-        continue;
-      }
-      const std::string& name = key.Scalar();
-      auto [it, inserted] = seen.emplace(name, key.Mark());
-      if (!inserted) {
-        error(key, fmt::format("duplicate key '{}'{} (first at line {})", name, where, it->second.line + 1));
-        continue;
-      }
-      if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-      if (auto suggestion = closest(name, allowed)) {
-        error(key, fmt::format("unknown key '{}'{} (did you mean '{}'?)", name, where, *suggestion));
-      } else {
-        error(key, fmt::format("unknown key '{}'{} (expected one of: {})", name, where, quoted_list(allowed)));
-      }
-    }
-  }
-
-  // Replaces ${VAR} and ${VAR:-default}; "$${" is a literal "${". Sets *from_environment when any
-  // part of the result came from the process environment (so the value is treated as a secret).
-  std::optional<std::string> substitute(const YAML::Node& at, const std::string& text, bool* from_environment) {
-    std::string out;
-    bool ok = true;
-    size_t i = 0;
-    while (i < text.size()) {
-      if (text.compare(i, 3, "$${") == 0) {
-        out += "${";
-        i += 3;
-        continue;
-      }
-      if (text.compare(i, 2, "${") != 0) {
-        out += text[i++];
-        continue;
-      }
-      const size_t close = text.find('}', i + 2);
-      if (close == std::string::npos) {
-        error(at, fmt::format("unterminated '${{' in '{}' (write '$${{' for a literal '${{')", text));
-        return std::nullopt;
-      }
-      const std::string inner = text.substr(i + 2, close - i - 2);
-      const size_t separator = inner.find(":-");
-      const std::string variable = separator == std::string::npos ? inner : inner.substr(0, separator);
-      i = close + 1;
-      if (!is_identifier(variable)) {
-        error(at, fmt::format("invalid environment variable name '{}' in '${{{}}}'", variable, inner));
-        ok = false;
-        continue;
-      }
-      const char* value = std::getenv(variable.c_str());
-      if (separator != std::string::npos) {
-        if (value != nullptr && *value != '\0') {
-          out += value;
-          *from_environment = true;
-        } else {
-          out += inner.substr(separator + 2);
-        }
-      } else if (value != nullptr) {
-        out += value;
-        *from_environment = true;
-      } else {
-        error(at, fmt::format("environment variable '{}' is not set (set it, or write ${{{}:-default}})",
-                              variable, variable));
-        ok = false;
-      }
-    }
-    if (!ok) return std::nullopt;
-    return out;
-  }
-
-  // A scalar value after substitution; `what` names it in messages, `field` is its secret path.
-  std::optional<std::string> string_value(const YAML::Node& node, const std::string& what, const std::string& field) {
-    if (!node.IsScalar()) {
-      error(node, fmt::format("'{}' must be a string, got {}", what, node_kind(node)));
-      return std::nullopt;
-    }
-    bool from_environment = false;
-    auto value = substitute(node, node.Scalar(), &from_environment);
-    if (value && from_environment) secrets_.insert(field);
-    return value;
-  }
-
-  std::optional<std::string> required_string(const YAML::Node& map, const std::string& key, const std::string& where,
-                                             const std::string& field) {
-    const YAML::Node node = map[key];
-    if (!node) {
-      error(map, fmt::format("missing required key '{}'{}", key, where));
-      return std::nullopt;
-    }
-    auto value = string_value(node, key, field);
-    if (value && value->empty()) {
-      error(node, fmt::format("'{}'{} must not be empty", key, where));
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  bool expect_map(const YAML::Node& node, const std::string& what) {
-    if (node.IsMap()) return true;
-    error(node, fmt::format("'{}' must be a mapping, got {}", what, node_kind(node)));
-    return false;
-  }
-
   void read_engine(const YAML::Node& engine, const std::string& what, const std::string& field_prefix,
                    EnvironmentConfig& out) {
     if (engine.IsNull()) return;
@@ -255,55 +108,6 @@ class Loader {
     }
   }
 
-  // s3: {region, endpoint, path_style, credentials: default | env | {profile: NAME} | {env: true}}
-  void read_s3(const YAML::Node& s3, storage::s3::S3Settings& out) {
-    if (s3.IsNull() || !expect_map(s3, "s3")) return;
-    check_keys(s3, kS3Keys, " in s3");
-    if (const YAML::Node region = s3["region"]) {
-      if (auto text = string_value(region, "region", "s3.region"); text && !text->empty()) out.region = *text;
-    }
-    if (const YAML::Node endpoint = s3["endpoint"]) {
-      if (auto text = string_value(endpoint, "endpoint", "s3.endpoint"); text && !text->empty()) {
-        if (text->find("://") == std::string::npos) {
-          error(endpoint, fmt::format("'endpoint' must be a URL such as http://127.0.0.1:9000, got '{}'", *text));
-        } else {
-          out.endpoint = *text;
-        }
-      }
-    }
-    if (const YAML::Node style = s3["path_style"]) {
-      if (auto text = string_value(style, "path_style", "s3.path_style")) {
-        if (*text == "true" || *text == "false") {
-          out.path_style = *text == "true";
-        } else {
-          error(style, fmt::format("'path_style' must be true or false, got '{}'", *text));
-        }
-      }
-    }
-    const YAML::Node credentials = s3["credentials"];
-    if (!credentials) return;
-    using Kind = storage::s3::CredentialsChoice::Kind;
-    const char* expected = "'credentials' must be default, env, {profile: NAME} or {env: true}";
-    if (credentials.IsScalar()) {
-      if (credentials.Scalar() == "default") {
-        out.credentials.kind = Kind::kDefault;
-      } else if (credentials.Scalar() == "env") {
-        out.credentials.kind = Kind::kEnvironment;
-      } else {
-        error(credentials, fmt::format("{}, got '{}'", expected, credentials.Scalar()));
-      }
-    } else if (credentials.IsMap() && credentials.size() == 1 && credentials["profile"]) {
-      auto profile = string_value(credentials["profile"], "profile", "s3.credentials.profile");
-      if (profile && !profile->empty()) out.credentials = {Kind::kProfile, *profile};
-      if (profile && profile->empty()) error(credentials["profile"], "'profile' must not be empty");
-    } else if (credentials.IsMap() && credentials.size() == 1 && credentials["env"] &&
-               credentials["env"].IsScalar() && credentials["env"].Scalar() == "true") {
-      out.credentials.kind = Kind::kEnvironment;
-    } else {
-      error(credentials, fmt::format("{}, got {}", expected, node_kind(credentials)));
-    }
-  }
-
   void read_vars(const YAML::Node& vars, const std::string& what, const std::string& field_prefix,
                  std::map<std::string, std::string>& out) {
     if (vars.IsNull()) return;
@@ -317,22 +121,6 @@ class Loader {
         continue;
       }
       if (auto value = string_value(entry.second, key, field_prefix + key)) out.emplace(key, *value);
-    }
-  }
-
-  // Keys of free-form mappings (vars, options, environments): only duplicates and non-scalar keys.
-  void check_keys_unique(const YAML::Node& map, const std::string& where) {
-    std::map<std::string, YAML::Mark> seen;
-    for (const auto& entry : map) {
-      if (!entry.first.IsScalar()) {
-        error(entry.first, fmt::format("keys must be names{}, got {}", where, node_kind(entry.first)));
-        continue;
-      }
-      auto [it, inserted] = seen.emplace(entry.first.Scalar(), entry.first.Mark());
-      if (!inserted) {
-        error(entry.first, fmt::format("duplicate key '{}'{} (first at line {})", entry.first.Scalar(), where,
-                                       it->second.line + 1));
-      }
     }
   }
 
@@ -453,6 +241,10 @@ class Loader {
         }
         if (const YAML::Node vars = body["vars"]) read_vars(vars, "environments." + name + ".vars", prefix + "vars.", environment.vars);
         if (const YAML::Node engine = body["engine"]) read_engine(engine, "environments." + name + ".engine", prefix + "engine.", environment);
+        if (const YAML::Node s3 = body["s3"]) {
+          read_s3_block(*this, s3, "environments." + name + ".s3", prefix, environment.s3, &environment.s3_credentials_given);
+          if (environment.s3.commit_lock) environment.s3.commit_lock = resolve(*environment.s3.commit_lock);
+        }
       }
       out.emplace(name, std::move(environment));
     }
@@ -514,10 +306,17 @@ class Loader {
       config.vars[key] = value;
       inherit_secret("vars." + key, "vars." + key);
     }
+    // The environment's s3: block, field by field over the project's.
+    const storage::s3::S3Settings& s3 = overrides.s3;
+    if (s3.region) config.s3.region = s3.region;
+    if (s3.endpoint) {
+      config.s3.endpoint = s3.endpoint;
+      inherit_secret("s3.endpoint", "s3.endpoint");
+    }
+    if (s3.path_style) config.s3.path_style = s3.path_style;
+    if (s3.commit_lock) config.s3.commit_lock = s3.commit_lock;
+    if (overrides.s3_credentials_given) config.s3.credentials = s3.credentials;
   }
-
- public:
-  std::set<std::string> take_secrets() { return std::move(secrets_); }
 
  private:
   // Relative paths are relative to the project directory; URIs (scheme://) are kept as written.
@@ -529,8 +328,6 @@ class Loader {
   }
 
   std::string project_dir_;
-  std::vector<Diagnostic> diagnostics_;
-  std::set<std::string> secrets_;
 };
 
 }  // namespace

@@ -16,6 +16,9 @@ struct S3Settings {
   std::optional<std::string> endpoint;  // "" or unset: AWS
   std::optional<bool> path_style;
   CredentialsChoice credentials;
+  // A local file locked around commits on a store that does not enforce If-None-Match: * (see
+  // conditional_writes.h); unset: SILT_S3_COMMIT_LOCK, else none (such stores are refused).
+  std::optional<std::string> commit_lock;
 };
 
 // The options for `settings`:

@@ -6,7 +6,10 @@
 // - Whole-object atomicity: requests on one key run one at a time, and a GET's body is read in full
 //   before the next request on that key starts, so a reader never sees half of a replaced object.
 //
-//   node --openssl-legacy-provider server.js --dir DIR [--port 0] [--buckets a,b]
+//   node --openssl-legacy-provider server.js --dir DIR [--port 0] [--buckets a,b] [--ignore-conditions]
+//
+// --ignore-conditions leaves conditional writes out (as s3rver and some S3-compatible stores do):
+// the store silt must refuse to commit on.
 //
 // Prints "listening http://127.0.0.1:PORT" once it serves; stops on SIGTERM.
 const path = require('path');
@@ -23,6 +26,7 @@ if (!directory) {
   process.exit(2);
 }
 const port = Number(option('port', '0'));
+const ignoreConditions = process.argv.includes('--ignore-conditions');
 const buckets = option('buckets', '')
   .split(',')
   .filter((name) => name.length > 0)
@@ -79,7 +83,7 @@ async function objectGuard(ctx, next) {
     const conditional = ctx.get('if-none-match') === '*';
     const isPut = ctx.method === 'PUT' && !('partNumber' in ctx.query);
     const isComplete = ctx.method === 'POST' && 'uploadId' in ctx.query;
-    if (conditional && (isPut || isComplete) && (await ctx.app.store.existsObject(bucket, key))) {
+    if (!ignoreConditions && conditional && (isPut || isComplete) && (await ctx.app.store.existsObject(bucket, key))) {
       preconditionFailed(ctx, bucket, key);
       return;
     }

@@ -277,3 +277,50 @@ TEST(ProjectLoaderTest, EditDistanceCountsASwapOnce) {
 
 }  // namespace
 }  // namespace silt::pipeline
+
+namespace silt::pipeline {
+namespace {
+
+TEST(ProjectLoaderTest, AnEnvironmentsS3BlockOverridesTheProjectsFieldByField) {
+  testing::TempDir dir;
+  const std::string yaml =
+      "name: shop\nstorage: s3://lake/dev\n"
+      "s3: {region: eu-west-1, endpoint: 'http://127.0.0.1:9000', credentials: env}\n"
+      "environments:\n"
+      "  dev: {}\n"
+      "  prod:\n"
+      "    storage: s3://lake/prod\n"
+      "    s3: {endpoint: 'https://s3.eu-west-1.amazonaws.com', path_style: false, commit_lock: locks/commit.lock,\n"
+      "         credentials: {profile: prod}}\n";
+  auto dev = load(dir, yaml, "dev");
+  ASSERT_TRUE(dev.result.has_value()) << dev.result.error().message();
+  EXPECT_EQ(dev.result->s3.endpoint.value_or(""), "http://127.0.0.1:9000");
+  EXPECT_EQ(dev.result->s3.credentials.kind, storage::s3::CredentialsChoice::Kind::kEnvironment);
+  EXPECT_FALSE(dev.result->s3.commit_lock.has_value());
+  auto prod = load(dir, yaml, "prod");
+  ASSERT_TRUE(prod.result.has_value()) << prod.result.error().message();
+  EXPECT_EQ(prod.result->storage_root, "s3://lake/prod");
+  EXPECT_EQ(prod.result->s3.region.value_or(""), "eu-west-1") << "kept from the project's block";
+  EXPECT_EQ(prod.result->s3.endpoint.value_or(""), "https://s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(prod.result->s3.path_style, std::optional<bool>(false));
+  EXPECT_EQ(prod.result->s3.commit_lock.value_or(""), dir.file("locks/commit.lock"));
+  EXPECT_EQ(prod.result->s3.credentials.kind, storage::s3::CredentialsChoice::Kind::kProfile);
+  EXPECT_EQ(prod.result->s3.credentials.profile, "prod");
+}
+
+TEST(ProjectLoaderTest, BadS3ValuesOfAnEnvironmentNameTheirPlace) {
+  testing::TempDir dir;
+  auto loaded = load(dir,
+                     "name: shop\nstorage: ./lake\nenvironments:\n  prod:\n"
+                     "    s3: {commit_lock: 's3://b/lock', colour: red}\n");
+  EXPECT_FALSE(loaded.result.has_value());
+  EXPECT_EQ(loaded.diagnostics,
+            (std::vector<std::string>{
+                "silt.yaml:5:23: 'commit_lock' must be a file on this machine (every writer locks the same one), got "
+                "'s3://b/lock'",
+                "silt.yaml:5:38: unknown key 'colour' in environments.prod.s3 (expected one of: region, endpoint, "
+                "path_style, credentials, commit_lock)"}));
+}
+
+}  // namespace
+}  // namespace silt::pipeline

@@ -3,10 +3,13 @@
 // radosgw checks signatures for real; s3rver pages listings and is quick to start.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/status.h"
+#include "storage/s3/conditional_writes.h"
 #include "storage/s3/s3_client.h"
 #include "storage/s3/s3_file_system.h"
 #include "support/s3_test_server.h"
@@ -188,6 +191,72 @@ TEST(S3ClientTest, PathsThatNameNoFileAreInvalid) {
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->bucket, "bucket");
   EXPECT_EQ(parsed->key, "a/b.json");
+}
+
+}  // namespace
+}  // namespace silt::storage::s3
+
+namespace silt::storage::s3 {
+namespace {
+
+TEST(S3ConditionalWrites, TheProbeTellsAStoreThatEnforcesThemFromOneThatDoesNot) {
+  for (bool enforced : {true, false}) {
+    auto server = S3TestServer::start_s3rver(enforced);
+    ASSERT_TRUE(server) << server.error().message();
+    auto bucket = (*server)->create_bucket("probe");
+    ASSERT_TRUE(bucket) << bucket.error().message();
+    auto client = (*server)->client();
+    auto probe = probe_conditional_writes(*client, *bucket, "lake/");
+    ASSERT_TRUE(probe) << probe.error().message();
+    EXPECT_EQ(probe->enforced, enforced);
+    EXPECT_EQ(probe->scratch_key.rfind("lake/_silt_probe/", 0), 0u) << probe->scratch_key;
+    auto left = client->list_objects(*bucket, "lake/", "", "", "");
+    ASSERT_TRUE(left) << left.error().message();
+    EXPECT_TRUE(left->objects.empty()) << "the scratch key stayed";
+  }
+  // radosgw enforces them.
+  auto gateway = radosgw();
+  ASSERT_TRUE(gateway);
+  auto bucket = gateway->create_bucket("probe");
+  ASSERT_TRUE(bucket) << bucket.error().message();
+  auto probe = probe_conditional_writes(*gateway->client(), *bucket, "");
+  ASSERT_TRUE(probe) << probe.error().message();
+  EXPECT_TRUE(probe->enforced);
+}
+
+TEST(S3ConditionalWrites, CommitsOnAStoreWithoutThemAreRefusedUnlessALockOrdersThem) {
+  auto server = S3TestServer::start_s3rver(/*conditional_writes=*/false);
+  ASSERT_TRUE(server) << server.error().message();
+  auto bucket = (*server)->create_bucket("nolock");
+  ASSERT_TRUE(bucket) << bucket.error().message();
+  std::string commit = "s3://" + *bucket + "/t/_delta_log/00000000000000000000.json";
+  {
+    S3FileSystem fs((*server)->client());
+    Status refused = fs.put_if_absent(commit, "{}");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(refused.message().find("If-None-Match"), std::string::npos) << refused.message();
+    EXPECT_NE(refused.message().find("commit_lock"), std::string::npos) << refused.message();
+    EXPECT_FALSE(fs.exists(commit).value_or(true)) << "a refused commit wrote its file";
+    EXPECT_TRUE(fs.write("s3://" + *bucket + "/t/part-0.parquet", "data").ok()) << "plain writes still work";
+  }
+  // With a lock, eight writers racing for one version: exactly one wins.
+  ::silt::testing::TempDir dir;
+  S3FileSystemOptions options;
+  options.commit_lock = dir.file("commit.lock");
+  S3FileSystem fs((*server)->client(), options);
+  std::atomic<int> won{0}, lost{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&, i] {
+      Status status = fs.put_if_absent(commit, "writer " + std::to_string(i));
+      if (status.ok()) won++;
+      else if (status.code() == ErrorCode::kAlreadyExists) lost++;
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(lost.load(), 7);
 }
 
 }  // namespace
