@@ -1,6 +1,7 @@
 // Concurrent appends from separate processes: 4 writers each run 25 real `silt table write`
-// processes against one table at the same time. Put-if-absent commits with retries must give
-// exactly versions 1..100, lose no row, and leave every intermediate version readable.
+// processes against one table at the same time, on local disk, on s3rver and on Ceph radosgw.
+// Put-if-absent commits with retries must give exactly versions 1..100, lose no row, and leave
+// every intermediate version readable.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -33,7 +34,9 @@
 #include "delta/snapshot.h"
 #include "engine/session.h"
 #include "storage/local/local_file_system.h"
+#include "storage/s3/s3_file_system.h"
 #include "support/run_command.h"
+#include "support/s3_test_server.h"
 #include "support/temp_dir.h"
 
 extern char** environ;
@@ -56,8 +59,8 @@ struct Outcome {
 
 // Runs argv with posix_spawn (stdout and stderr to files named by `output_prefix`, so no pipe is
 // inherited by the other threads' children) and waits for it to exit, killing it at the deadline.
-Outcome run_process(const std::vector<std::string>& argv, const std::string& output_prefix,
-                    std::chrono::milliseconds deadline) {
+Outcome run_process(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                    const std::string& output_prefix, std::chrono::milliseconds deadline) {
   const std::string out_path = output_prefix + ".out";
   const std::string err_path = output_prefix + ".err";
   Outcome outcome;
@@ -69,8 +72,12 @@ Outcome run_process(const std::vector<std::string>& argv, const std::string& out
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> env;
+  for (char** entry = environ; *entry; ++entry) env.push_back(*entry);
+  for (const auto& entry : extra_env) env.push_back(const_cast<char*>(entry.c_str()));
+  env.push_back(nullptr);
   pid_t pid = -1;
-  int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     outcome.err = fmt::format("posix_spawn failed: {}", std::strerror(spawned));
@@ -112,11 +119,56 @@ Result<int64_t> count_rows(engine::Session& session, const delta::Snapshot& snap
   return parse_int64(count.value_or("")).value_or(-1);
 }
 
-TEST(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
-  testing::TempDir dir;
-  const std::string root = dir.file("appends");
-  auto created = testing::run_silt(
-      {"table", "create", root, "--schema", "id BIGINT NOT NULL, writer INTEGER NOT NULL, seq INTEGER NOT NULL"});
+// Where the table lives: its root, the environment silt needs to reach it, and a file system for
+// checking the outcome.
+struct Store {
+  std::string root;
+  std::vector<std::string> env;
+  std::unique_ptr<storage::FileSystem> fs;
+  std::unique_ptr<testing::S3TestServer> server;
+};
+
+class ConcurrentAppendsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  Store store_for(const std::string& kind) {
+    Store store;
+    if (kind == "local") {
+      store.root = dir_.file("appends");
+      store.fs = std::make_unique<storage::LocalFileSystem>();
+      return store;
+    }
+    auto server = kind == "s3rver" ? testing::S3TestServer::start_s3rver() : testing::S3TestServer::radosgw();
+    EXPECT_TRUE(server) << server.error().message();
+    if (!server) return store;
+    store.server = std::move(*server);
+    auto bucket = store.server->create_bucket("appends");
+    EXPECT_TRUE(bucket) << bucket.error().message();
+    if (!bucket) return store;
+    store.root = "s3://" + *bucket + "/lake/appends";
+    store.env = {"AWS_ENDPOINT_URL=" + store.server->endpoint(), "AWS_ACCESS_KEY_ID=" + store.server->access_key(),
+                 "AWS_SECRET_ACCESS_KEY=" + store.server->secret_key(), "AWS_REGION=us-east-1",
+                 "AWS_EC2_METADATA_DISABLED=true"};
+    store.fs = std::make_unique<storage::s3::S3FileSystem>(store.server->client());
+    return store;
+  }
+
+  // silt with the store's environment.
+  Outcome silt(const Store& store, std::vector<std::string> args, const std::string& output_prefix) {
+    args.insert(args.begin(), SILT_BINARY);
+    return run_process(args, store.env, output_prefix, kProcessDeadline);
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_P(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
+  testing::TempDir& dir = dir_;
+  Store store = store_for(GetParam());
+  ASSERT_TRUE(store.fs);
+  const std::string root = store.root;
+  storage::FileSystem& fs = *store.fs;
+  auto created = silt(store, {"table", "create", root, "--schema", "id BIGINT NOT NULL, writer INTEGER NOT NULL, seq INTEGER NOT NULL"},
+                      dir.file("create"));
   ASSERT_EQ(created.exit_code, 0) << created.err;
 
   std::vector<WriterResult> results(kWriters);
@@ -132,8 +184,7 @@ TEST(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
         std::string query = fmt::format(
             "SELECT CAST({0} * 1000 + {1} AS BIGINT) AS id, CAST({0} AS INTEGER) AS writer, CAST({1} AS INTEGER) AS seq",
             writer, seq);
-        auto outcome = run_process({SILT_BINARY, "--threads", "1", "table", "write", root, "--query", query, "--json"}, output_prefix,
-                                   kProcessDeadline);
+        auto outcome = silt(store, {"--threads", "1", "table", "write", root, "--query", query, "--json"}, output_prefix);
         if (outcome.exit_code != 0) {
           result.failures.push_back(fmt::format("writer {} write {}: exit {}: {}", writer, seq, outcome.exit_code,
                                                 outcome.err));
@@ -168,13 +219,12 @@ TEST(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
   ASSERT_EQ(versions.size(), static_cast<size_t>(kTotalCommits));
   EXPECT_EQ(*versions.begin(), 1);
   EXPECT_EQ(*versions.rbegin(), kTotalCommits);
-  std::cout << fmt::format("[ INFO     ] {} writers x {} commits in {} ms, {} commit retries\n", kWriters,
-                           kCommitsPerWriter, elapsed_ms, retries);
+  std::cout << fmt::format("[ INFO     ] {}: {} writers x {} commits in {} ms, {} commit retries\n", GetParam(),
+                           kWriters, kCommitsPerWriter, elapsed_ms, retries);
   ::testing::Test::RecordProperty("commit_retries", retries);
 
   auto session = engine::Session::open({});
   ASSERT_TRUE(session.has_value()) << session.error().message();
-  storage::LocalFileSystem fs;
   auto listing = delta::list_log(fs, root);
   ASSERT_TRUE(listing.has_value()) << listing.error().message();
   ASSERT_EQ(listing->commits.size(), static_cast<size_t>(kTotalCommits + 1));
@@ -212,7 +262,7 @@ TEST(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
   }
 
   // History lists all 101 commits, newest first; each append read an older version.
-  auto history = testing::run_silt({"table", "history", root, "--json"});
+  auto history = silt(store, {"table", "history", root, "--json"}, dir.file("history"));
   ASSERT_EQ(history.exit_code, 0) << history.err;
   json entries = json::parse(history.out, nullptr, false);
   ASSERT_TRUE(entries.is_array()) << history.out;
@@ -233,6 +283,9 @@ TEST(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
   }
   EXPECT_EQ(writes, kTotalCommits);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, ConcurrentAppendsTest, ::testing::Values("local", "s3rver", "radosgw"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace silt
