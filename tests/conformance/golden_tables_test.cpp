@@ -34,6 +34,8 @@
 #include "engine/session.h"
 #include "storage/local/local_file_system.h"
 #include "storage/memory/memory_file_system.h"
+#include "storage/s3/s3_file_system.h"
+#include "support/s3_test_server.h"
 #include "support/temp_dir.h"
 
 namespace silt {
@@ -304,26 +306,38 @@ class GoldenTableTest : public ::testing::TestWithParam<std::string> {
                                          (it->is_directory() ? stdfs::perms::owner_exec : stdfs::perms::none),
                          stdfs::perm_options::add, ignored);
     }
-    if (&fs() == &memory_) {
-      // The in-memory store gets the table's files at the same paths, and the local copy goes, so
-      // every byte read comes through the FileSystem.
+    if (&fs() != &local_) {
+      // Another store (in memory, S3) gets the table's files, and the local copy goes, so every byte
+      // read comes through the FileSystem. In memory the paths and times are the same; on S3 the
+      // table is s3://<bucket>/<name> and the store sets the times.
+      std::string store_root = store_root_for(name, target.string());
       auto files = local_.list_recursive(target.string());
       EXPECT_TRUE(files.has_value()) << files.error().message();
       for (const auto& file : files ? *files : std::vector<storage::FileInfo>()) {
         auto data = local_.read(file.path);
         EXPECT_TRUE(data.has_value()) << data.error().message();
         if (!data) continue;
-        EXPECT_TRUE(memory_.write(file.path, *data).ok());
-        EXPECT_TRUE(memory_.set_modified_ms(file.path, file.modified_ms).ok());
+        std::string path = store_root + file.path.substr(target.string().size());
+        Status written = fs().write(path, *data);
+        EXPECT_TRUE(written.ok()) << written.message();
+        if (can_set_times()) {
+          EXPECT_TRUE(fs().set_modified_ms(path, file.modified_ms).ok());
+        }
       }
       stdfs::remove_all(target, error);
+      return store_root;
     }
     return target.string();
   }
 
-  // Where the copied tables are: local disk, or (GoldenTableInMemoryTest) a MemoryFileSystem.
+  // Where the copied tables are: local disk, (GoldenTableInMemoryTest) a MemoryFileSystem, or
+  // (GoldenTableOnS3Test) s3rver.
   virtual bool in_memory() const { return false; }
-  storage::FileSystem& fs() { return in_memory() ? static_cast<storage::FileSystem&>(memory_) : local_; }
+  virtual storage::FileSystem& fs() { return in_memory() ? static_cast<storage::FileSystem&>(memory_) : local_; }
+  // The root of the table `name` (copied locally to `local_root`) in fs().
+  virtual std::string store_root_for(const std::string& name, const std::string& local_root) { return local_root; }
+  // Whether commit times can be set (S3 sets them itself when an object is written).
+  virtual bool can_set_times() const { return true; }
 
   bool table_exists(const std::string& root) {
     auto files = fs().list_recursive(root);
@@ -367,6 +381,7 @@ class GoldenTableTest : public ::testing::TestWithParam<std::string> {
   void check_error_table(const std::string& root);
   void check_log_extras(const std::string& root);
   void check_time_travel(const std::string& root);
+  void check_timestamps(const std::string& root, int64_t latest);
 
   std::string name_;
   const json* table_ = nullptr;
@@ -776,8 +791,7 @@ void GoldenTableTest::check_log_extras(const std::string& root) {
 
 // time-travel-*: commit mtimes start, +20 min, +40 min; "as of" a timestamp picks the latest commit
 // at or before it; before the first or after the last commit is an error.
-void GoldenTableTest::check_time_travel(const std::string& root) {
-  int64_t latest = latest_expected_version();
+void GoldenTableTest::check_timestamps(const std::string& root, int64_t latest) {
   std::vector<int64_t> times;
   for (int64_t v = 0; v <= latest; ++v) {
     int64_t ts = kTimeTravelStartMs + v * 20 * kMinuteMs;
@@ -808,6 +822,22 @@ void GoldenTableTest::check_time_travel(const std::string& root) {
   EXPECT_FALSE(after.has_value()) << "a timestamp after the last commit opened version " << (*after)->version();
   if (!after) {
     EXPECT_EQ(after.error().code(), ErrorCode::kNotFound) << after.error().message();
+  }
+}
+
+void GoldenTableTest::check_time_travel(const std::string& root) {
+  int64_t latest = latest_expected_version();
+  if (!can_set_times()) {
+    // The golden commit times cannot be restored on this store: timestamp lookups are checked on
+    // local disk and in memory; here every version still opens by number.
+    std::cout << "[ NOTE     ] " << name_ << ": timestamp time travel not checked on S3 (S3 sets object times)\n";
+    for (int64_t v = 0; v <= latest; ++v) {
+      auto snapshot = load(root, at_version(v));
+      ASSERT_TRUE(snapshot.has_value()) << "version " << v << ": " << snapshot.error().message();
+      check_rows(**snapshot, v, versions().at(std::to_string(v)));
+    }
+  } else {
+    check_timestamps(root, latest);
   }
 
   // Versions of one table equal the data files of the smaller tables (DeltaTimeTravelSuite).
@@ -880,11 +910,53 @@ class GoldenTableInMemoryTest : public GoldenTableTest {
 
 TEST_P(GoldenTableInMemoryTest, Conformance) { run_conformance(); }
 
+// The same checks with the tables on S3 (one s3rver for the suite, a bucket per table): the log
+// is listed, and data files and checkpoints read by range, through silt's S3 client.
+class GoldenTableOnS3Test : public GoldenTableTest {
+ protected:
+  static void SetUpTestSuite() {
+    auto server = testing::S3TestServer::start_s3rver();
+    if (server) server_ = std::move(*server);
+    else server_error_ = server.error().message();
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override {
+    ASSERT_TRUE(server_) << "s3rver did not start: " << server_error_;
+    GoldenTableTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto bucket = server_->create_bucket("golden");
+    ASSERT_TRUE(bucket) << bucket.error().message();
+    bucket_ = *bucket;
+    s3_ = std::make_unique<storage::s3::S3FileSystem>(server_->client());
+  }
+
+  bool in_memory() const override { return true; }  // no local copy remains
+  storage::FileSystem& fs() override { return *s3_; }
+  std::string store_root_for(const std::string& name, const std::string&) override {
+    return "s3://" + bucket_ + "/" + name;
+  }
+  bool can_set_times() const override { return false; }
+
+  static std::unique_ptr<testing::S3TestServer> server_;
+  static std::string server_error_;
+  std::string bucket_;
+  std::unique_ptr<storage::s3::S3FileSystem> s3_;
+};
+std::unique_ptr<testing::S3TestServer> GoldenTableOnS3Test::server_;
+std::string GoldenTableOnS3Test::server_error_;
+
+TEST_P(GoldenTableOnS3Test, Conformance) { run_conformance(); }
+
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenTableTest, ::testing::ValuesIn(table_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return sanitize_test_name(info.param);
                          });
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenTableInMemoryTest, ::testing::ValuesIn(table_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return sanitize_test_name(info.param);
+                         });
+INSTANTIATE_TEST_SUITE_P(Golden, GoldenTableOnS3Test, ::testing::ValuesIn(table_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return sanitize_test_name(info.param);
                          });
