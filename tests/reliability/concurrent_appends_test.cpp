@@ -1,5 +1,5 @@
 // Concurrent appends from separate processes: 4 writers each run 25 real `silt table write`
-// processes against one table at the same time, on local disk, on s3rver and on Ceph radosgw.
+// processes against one table at the same time, on local disk and on Ceph radosgw.
 // Put-if-absent commits with retries must give exactly versions 1..100, lose no row, and leave
 // every intermediate version readable.
 #include <gtest/gtest.h>
@@ -284,7 +284,7 @@ TEST_P(ConcurrentAppendsTest, FourProcessesAppendingLoseNoCommitAndNoRow) {
   EXPECT_EQ(writes, kTotalCommits);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, ConcurrentAppendsTest, ::testing::Values("local", "s3rver", "radosgw"),
+INSTANTIATE_TEST_SUITE_P(Stores, ConcurrentAppendsTest, ::testing::Values("local", "radosgw"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace

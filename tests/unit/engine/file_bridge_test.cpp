@@ -112,13 +112,28 @@ TEST(FileBridge, AStoreErrorKeepsItsCodeThroughDuckDB) {
   EXPECT_NE(failed.error().message().find("InvalidAccessKeyId"), std::string::npos) << failed.error().message();
 }
 
-TEST(FileBridge, ParquetScansFetchRangesNotWholeFiles) {
-  auto session = open_session();
-  ASSERT_TRUE(session);
-  FileBridge& bridge = session->files();
+// A session, a store in memory and a staging directory for a table at /lake/t in it.
+struct StagingInMemory {
+  StagingInMemory() : session(open_session()) {
+    if (!session) return;
+    auto made = session->files().staging_directory(memory, "/lake/t");
+    if (made) staging = *made;
+    else error = made.error().message();
+  }
+  bool ready() const { return session && !staging.empty(); }
+  std::unique_ptr<Session> session;
   storage::MemoryFileSystem memory;
-  auto staging = bridge.staging_directory(memory, "/lake/t");
-  ASSERT_TRUE(staging.has_value()) << staging.error().message();
+  std::string staging;
+  std::string error;
+};
+
+TEST(FileBridge, ParquetScansFetchRangesNotWholeFiles) {
+  StagingInMemory store;
+  ASSERT_TRUE(store.ready()) << store.error;
+  Session* session = store.session.get();
+  FileBridge& bridge = session->files();
+  storage::MemoryFileSystem& memory = store.memory;
+  const std::string* staging = &store.staging;
   // Random values do not compress: the file is tens of megabytes.
   std::string sql = "COPY (SELECT i AS id, md5(i::VARCHAR) AS a, md5((i * 7)::VARCHAR) AS b FROM range(400000) t(i)) TO " +
                     sql_string(*staging + "/data.parquet") + " (FORMAT parquet, ROW_GROUP_SIZE 100000)";
@@ -163,12 +178,12 @@ TEST(FileBridge, StorePathsComeBackInSqlToo) {
 }
 
 TEST(FileBridge, StagedFilesStreamToTheirPlaceAndUnpublishedOnesGo) {
-  auto session = open_session();
-  ASSERT_TRUE(session);
+  StagingInMemory store;
+  ASSERT_TRUE(store.ready()) << store.error;
+  Session* session = store.session.get();
   FileBridge& bridge = session->files();
-  storage::MemoryFileSystem memory;
-  auto staging = bridge.staging_directory(memory, "/lake/t");
-  ASSERT_TRUE(staging.has_value()) << staging.error().message();
+  storage::MemoryFileSystem& memory = store.memory;
+  const std::string* staging = &store.staging;
   EXPECT_TRUE(bridge.handles(*staging)) << *staging;
   auto copied = session->connection().query_any(
       "COPY (SELECT i, i % 2 AS p FROM range(10) t(i)) TO " + sql_string(*staging) +
