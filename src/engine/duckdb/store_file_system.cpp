@@ -23,7 +23,7 @@ namespace {
 namespace ddb = ::duckdb;
 
 struct Counters {
-  std::atomic<int64_t> opens{0}, stats{0}, range_reads{0}, bytes_read{0}, files_written{0}, bytes_written{0};
+  std::atomic<int64_t> stats{0}, range_reads{0}, bytes_read{0};
 };
 Counters& counters() {
   static Counters instance;
@@ -73,7 +73,6 @@ class StoreHandle : public ddb::FileHandle {
     Status status = writer->close();
     writer.reset();
     if (!status.ok()) raise(status.error());
-    counters().files_written++;
   }
 
   StoreFile file;
@@ -113,7 +112,7 @@ class StoreFileSystem : public ddb::FileSystem {
       if (!stream) raise(stream.error());
       handle->writer = std::move(*stream);
       resolver_->opened_for_write(path, file);
-      return std::move(handle);
+      return handle;
     }
     auto info = stat(file);
     if (!info) {
@@ -121,8 +120,7 @@ class StoreFileSystem : public ddb::FileSystem {
       raise(info.error());
     }
     handle->info = std::move(*info);
-    counters().opens++;
-    return std::move(handle);
+    return handle;
   }
 
   void Read(ddb::FileHandle& handle, void* buffer, int64_t nr_bytes, ddb::idx_t location) override {
@@ -162,7 +160,6 @@ class StoreFileSystem : public ddb::FileSystem {
     Status status = store.writer->append(std::string_view(static_cast<const char*>(buffer), static_cast<size_t>(nr_bytes)));
     if (!status.ok()) raise(status.error());
     store.written += nr_bytes;
-    counters().bytes_written += nr_bytes;
     return nr_bytes;
   }
 
@@ -240,9 +237,8 @@ class StoreFileSystem : public ddb::FileSystem {
     StoreFile target = resolved(pattern);
     ddb::vector<ddb::OpenFileInfo> out;
     if (!storage::has_wildcard(target.path)) {
-      auto info = stat(target);
-      if (info) out.emplace_back(pattern);
-      else if (info.error().code() != ErrorCode::kNotFound) raise(info.error());
+      // No lookup here: opening the file looks it up (once), and reports it when it is missing.
+      out.emplace_back(pattern);
       return out;
     }
     auto matched = storage::glob(*target.fs, target.path);
@@ -336,8 +332,7 @@ Status register_store_file_system(Database& database, std::shared_ptr<StoreResol
 
 StoreFileCounters store_file_counters() {
   const Counters& c = counters();
-  return StoreFileCounters{c.opens.load(), c.stats.load(), c.range_reads.load(), c.bytes_read.load(),
-                           c.files_written.load(), c.bytes_written.load()};
+  return StoreFileCounters{c.stats.load(), c.range_reads.load(), c.bytes_read.load()};
 }
 
 std::optional<Error> store_error_in(const std::string& duckdb_message) { return raised().find(duckdb_message); }

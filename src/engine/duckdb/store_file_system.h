@@ -50,15 +50,11 @@ struct StoreFileSystemOptions {
 Status register_store_file_system(Database& database, std::shared_ptr<StoreResolver> resolver,
                                   StoreFileSystemOptions options = {});
 
-// Requests DuckDB made of store files, summed over every database of the process (for tests and
-// benchmarks).
+// What DuckDB asked of store files, summed over every database of the process (for tests).
 struct StoreFileCounters {
-  int64_t opens = 0;        // files opened for reading (each a stat unless immutable and known)
   int64_t stats = 0;        // size/ETag lookups
   int64_t range_reads = 0;  // ranged reads of the store
   int64_t bytes_read = 0;   // bytes those reads returned
-  int64_t files_written = 0;
-  int64_t bytes_written = 0;
 };
 StoreFileCounters store_file_counters();
 

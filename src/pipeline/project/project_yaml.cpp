@@ -8,29 +8,11 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "pipeline/model/suggestion.h"
 
 namespace silt::pipeline {
 
 std::string quoted_list(const std::vector<std::string>& names) { return join(names, ", "); }
-
-namespace {
-
-// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  int best_distance = 0;
-  for (const auto& candidate : candidates) {
-    const int distance = edit_distance(to_lower(word), candidate);
-    const int limit = std::max<int>(1, static_cast<int>(candidate.size()) / 3);
-    if (distance <= limit && (!best || distance < best_distance)) {
-      best = candidate;
-      best_distance = distance;
-    }
-  }
-  return best;
-}
-
-}  // namespace
 
 void ProjectYamlReader::add(int line, int column, std::string message) {
   diagnostics_.push_back(Diagnostic{file_, line, column, std::move(message)});
@@ -61,7 +43,7 @@ void ProjectYamlReader::check_keys(const YAML::Node& map, const std::vector<std:
       continue;
     }
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-    if (auto suggestion = closest(name, allowed)) {
+    if (auto suggestion = closest_name(name, allowed)) {
       error(key, fmt::format("unknown key '{}'{} (did you mean '{}'?)", name, where, *suggestion));
     } else {
       error(key, fmt::format("unknown key '{}'{} (expected one of: {})", name, where, quoted_list(allowed)));

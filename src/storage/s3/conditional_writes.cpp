@@ -10,7 +10,6 @@
 
 #include <fmt/format.h>
 
-#include "base/clock.h"
 #include "base/ids.h"
 
 namespace silt::storage::s3 {
@@ -19,12 +18,8 @@ Result<ConditionalWriteProbe> probe_conditional_writes(S3Client& client, const s
                                                        const std::string& prefix) {
   ConditionalWriteProbe probe;
   probe.scratch_key = prefix + "_silt_probe/" + new_uuid();
-  int64_t started = monotonic_ns();
   SILT_TRY(client.put_object(bucket, probe.scratch_key, "silt conditional-write probe 1", true).status());
-  probe.first_put_us = (monotonic_ns() - started) / 1000;
-  started = monotonic_ns();
   auto second = client.put_object(bucket, probe.scratch_key, "silt conditional-write probe 2", true);
-  probe.second_put_us = (monotonic_ns() - started) / 1000;
   Status removed = client.delete_object(bucket, probe.scratch_key);
   if (second) {
     probe.enforced = false;

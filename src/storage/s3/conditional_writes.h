@@ -2,7 +2,6 @@
 // it on a scratch key, and the commit lock that stands in where it does not.
 #pragma once
 
-#include <cstdint>
 #include <string>
 
 #include "base/status.h"
@@ -11,10 +10,8 @@
 namespace silt::storage::s3 {
 
 struct ConditionalWriteProbe {
-  bool enforced = false;       // a second conditional PUT of the scratch key was refused
-  std::string scratch_key;     // the key tried (removed afterwards)
-  int64_t first_put_us = 0;    // the first (creating) PUT
-  int64_t second_put_us = 0;   // the second, refused when enforced
+  bool enforced = false;    // a second conditional PUT of the scratch key was refused
+  std::string scratch_key;  // the key tried (removed afterwards)
 };
 
 // Creates `<prefix>_silt_probe/<random>` in `bucket` with If-None-Match: *, repeats it (a store

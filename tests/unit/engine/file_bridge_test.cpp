@@ -113,42 +113,38 @@ TEST(FileBridge, AStoreErrorKeepsItsCodeThroughDuckDB) {
 }
 
 // A session, a store in memory and a staging directory for a table at /lake/t in it.
-struct StagingInMemory {
-  StagingInMemory() : session(open_session()) {
-    if (!session) return;
-    auto made = session->files().staging_directory(memory, "/lake/t");
-    if (made) staging = *made;
-    else error = made.error().message();
+class FileBridgeStaging : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    session_ = open_session();
+    ASSERT_TRUE(session_);
+    auto staging = bridge().staging_directory(memory_, "/lake/t");
+    ASSERT_TRUE(staging.has_value()) << staging.error().message();
+    staging_ = *staging;
   }
-  bool ready() const { return session && !staging.empty(); }
-  std::unique_ptr<Session> session;
-  storage::MemoryFileSystem memory;
-  std::string staging;
-  std::string error;
+  FileBridge& bridge() { return session_->files(); }
+
+  std::unique_ptr<Session> session_;
+  storage::MemoryFileSystem memory_;
+  std::string staging_;
 };
 
-TEST(FileBridge, ParquetScansFetchRangesNotWholeFiles) {
-  StagingInMemory store;
-  ASSERT_TRUE(store.ready()) << store.error;
-  Session* session = store.session.get();
-  FileBridge& bridge = session->files();
-  storage::MemoryFileSystem& memory = store.memory;
-  const std::string* staging = &store.staging;
+TEST_F(FileBridgeStaging, ParquetScansFetchRangesNotWholeFiles) {
   // Random values do not compress: the file is tens of megabytes.
   std::string sql = "COPY (SELECT i AS id, md5(i::VARCHAR) AS a, md5((i * 7)::VARCHAR) AS b FROM range(400000) t(i)) TO " +
-                    sql_string(*staging + "/data.parquet") + " (FORMAT parquet, ROW_GROUP_SIZE 100000)";
-  ASSERT_TRUE(session->connection().execute(sql).ok());
-  ASSERT_TRUE(bridge.publish(memory, *staging + "/data.parquet", "/lake/t/data.parquet").ok());
-  bridge.remove_staging(*staging);
-  auto info = memory.stat("/lake/t/data.parquet");
+                    sql_string(staging_ + "/data.parquet") + " (FORMAT parquet, ROW_GROUP_SIZE 100000)";
+  ASSERT_TRUE(session_->connection().execute(sql).ok());
+  ASSERT_TRUE(bridge().publish(memory_, staging_ + "/data.parquet", "/lake/t/data.parquet").ok());
+  bridge().remove_staging(staging_);
+  auto info = memory_.stat("/lake/t/data.parquet");
   ASSERT_TRUE(info.has_value()) << "the COPY streamed the file into the store";
   ASSERT_GT(info->size, 10 << 20);
 
-  auto path = bridge.readable(memory, "/lake/t/data.parquet", true);
+  auto path = bridge().readable(memory_, "/lake/t/data.parquet", true);
   ASSERT_TRUE(path.has_value());
   auto before = duckdb::store_file_counters();
-  EXPECT_EQ(single(*session, "SELECT count(*) FROM read_parquet(" + sql_string(*path) + ")"), "400000");
-  EXPECT_EQ(single(*session, "SELECT max(id) FROM read_parquet(" + sql_string(*path) + ")"), "399999");
+  EXPECT_EQ(single(*session_, "SELECT count(*) FROM read_parquet(" + sql_string(*path) + ")"), "400000");
+  EXPECT_EQ(single(*session_, "SELECT max(id) FROM read_parquet(" + sql_string(*path) + ")"), "399999");
   auto after = duckdb::store_file_counters();
   int64_t fetched = after.bytes_read - before.bytes_read;
   EXPECT_GT(fetched, 0);
@@ -177,32 +173,26 @@ TEST(FileBridge, StorePathsComeBackInSqlToo) {
   }
 }
 
-TEST(FileBridge, StagedFilesStreamToTheirPlaceAndUnpublishedOnesGo) {
-  StagingInMemory store;
-  ASSERT_TRUE(store.ready()) << store.error;
-  Session* session = store.session.get();
-  FileBridge& bridge = session->files();
-  storage::MemoryFileSystem& memory = store.memory;
-  const std::string* staging = &store.staging;
-  EXPECT_TRUE(bridge.handles(*staging)) << *staging;
-  auto copied = session->connection().query_any(
-      "COPY (SELECT i, i % 2 AS p FROM range(10) t(i)) TO " + sql_string(*staging) +
+TEST_F(FileBridgeStaging, StagedFilesStreamToTheirPlaceAndUnpublishedOnesGo) {
+  EXPECT_TRUE(bridge().handles(staging_)) << staging_;
+  auto copied = session_->connection().query_any(
+      "COPY (SELECT i, i % 2 AS p FROM range(10) t(i)) TO " + sql_string(staging_) +
       " (FORMAT parquet, PARTITION_BY (p), FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true)");
   ASSERT_TRUE(copied.has_value()) << copied.error().message();
   ASSERT_EQ(copied->rows.size(), 2u);
   std::vector<std::string> written;
   for (const auto& row : copied->rows) {
     std::string file = row[0].value_or("");
-    ASSERT_EQ(file.rfind(*staging + "/p=", 0), 0u) << file;
-    written.push_back("/lake/t/" + file.substr(staging->size() + 1));
+    ASSERT_EQ(file.rfind(staging_ + "/p=", 0), 0u) << file;
+    written.push_back("/lake/t/" + file.substr(staging_.size() + 1));
   }
   // Both files are in the table's directories already; only the published one stays.
-  for (const auto& path : written) EXPECT_TRUE(memory.exists(path).value_or(false)) << path;
-  ASSERT_TRUE(bridge.publish(memory, *staging + written[0].substr(std::string("/lake/t").size()), written[0]).ok());
-  EXPECT_FALSE(bridge.publish(memory, *staging + "/p=0/x.parquet", "/lake/other/x.parquet").ok());
-  bridge.remove_staging(*staging);
-  EXPECT_TRUE(memory.exists(written[0]).value_or(false));
-  EXPECT_FALSE(memory.exists(written[1]).value_or(true)) << "an unpublished file outlived its staging directory";
+  for (const auto& path : written) EXPECT_TRUE(memory_.exists(path).value_or(false)) << path;
+  ASSERT_TRUE(bridge().publish(memory_, staging_ + written[0].substr(std::string("/lake/t").size()), written[0]).ok());
+  EXPECT_FALSE(bridge().publish(memory_, staging_ + "/p=0/x.parquet", "/lake/other/x.parquet").ok());
+  bridge().remove_staging(staging_);
+  EXPECT_TRUE(memory_.exists(written[0]).value_or(false));
+  EXPECT_FALSE(memory_.exists(written[1]).value_or(true)) << "an unpublished file outlived its staging directory";
 }
 
 }  // namespace
