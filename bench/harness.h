@@ -104,7 +104,7 @@ struct Config {
   std::string work_dir;           // scratch space
   bool keep_scratch = false;      // --work-dir given: keep the synthetic snapshot logs for inspection
   bool quick = false;
-  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline, quality); empty: all
+  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline, quality, s3); empty: all
   int64_t append_rows = 5'000'000;
   int append_repetitions = 5;
   int64_t count_rows = 5'000'000;
@@ -115,6 +115,7 @@ struct Config {
   int json_adds_per_commit = 100;
   int snapshot_repetitions = 5;
   int small_commits = 50;
+  int s3_commits = 200;
 
   bool selected(const std::string& group) const;
 };
@@ -148,8 +149,14 @@ void run_commit_latency_benchmarks(Bench& bench);
 void run_merge_benchmarks(Bench& bench);
 void run_pipeline_benchmarks(Bench& bench);
 void run_quality_benchmarks(Bench& bench);
+void run_s3_benchmarks(Bench& bench);
 
 // Shared pieces.
+// A synthetic log at `root` on `fs` (snapshot_bench.cpp): version 0 created by silt, 100 commits
+// adding `files` files in all (add actions with partition values and full statistics, data files
+// absent), and a checkpoint at version 100. Returns the checkpoint's size in bytes.
+Result<int64_t> write_checkpointed_log(engine::Session& session, storage::FileSystem& fs, const std::string& root,
+                                       int64_t files);
 Result<std::unique_ptr<engine::Session>> open_session();
 // Copies the silt binary under test (SILT_BINARY) into `dir`, waiting up to two minutes for it to
 // exist: other builds sharing build/ may be relinking it. Later runs use the copy.

@@ -1,8 +1,6 @@
 // Benchmark 2: opening a snapshot of a large table, from a checkpoint (100,000 files) and from
 // JSON commits only (1,000 commits of 100 adds). The logs are synthetic: commit files written
 // directly with realistic add actions; the data files do not exist (opening never reads them).
-#include <fstream>
-
 #include <fmt/format.h>
 
 #include "base/clock.h"
@@ -67,9 +65,9 @@ std::string commit_info_line(int64_t version, int64_t now, int64_t files) {
 
 // Creates version 0 with silt (protocol + metaData, partitioned by order_date), then writes
 // commits 1..commits directly, each adding `adds_per_commit` of the given add lines.
-Status write_log(Bench& bench, engine::Session& session, const std::string& root,
+Status write_log(storage::FileSystem& fs, engine::Session& session, const std::string& root,
                  const std::vector<std::string>& adds, int commits, int adds_per_commit) {
-  engine::TableOps ops(session, bench.fs());
+  engine::TableOps ops(session, fs);
   engine::CreateOptions create;
   create.schema_sql = kInputSchemaSql;
   create.partition_by = {"order_date"};
@@ -82,10 +80,7 @@ Status write_log(Bench& bench, engine::Session& session, const std::string& root
       body += adds[next++];
       body += '\n';
     }
-    std::string path = delta::commit_file_path(root, version);
-    std::ofstream out(path, std::ios::binary);
-    out << body;
-    if (!out) return make_error(ErrorCode::kIo, "cannot write " + path);
+    SILT_TRY(fs.write(delta::commit_file_path(root, version), body));
   }
   return Status();
 }
@@ -212,7 +207,7 @@ Status run_checkpoint_case(Bench& bench, engine::Session& session, const std::ve
   const int commits = 100;
   std::string root = bench.scratch("snapshot_checkpoint");
   progress(fmt::format("2a: writing {} commits with {} files in all", commits, files));
-  SILT_TRY(write_log(bench, session, root, adds, commits, static_cast<int>((files + commits - 1) / commits)));
+  SILT_TRY(write_log(bench.fs(), session, root, adds, commits, static_cast<int>((files + commits - 1) / commits)));
   int64_t start = monotonic_ns();
   SILT_TRY_ASSIGN(auto snapshot, delta::Snapshot::load(bench.fs(), session.parquet_io(), root));
   double replay = seconds_since(start);
@@ -237,7 +232,7 @@ Status run_json_case(Bench& bench, engine::Session& session, const std::vector<s
   const int per_commit = bench.config().json_adds_per_commit;
   std::string root = bench.scratch("snapshot_json");
   progress(fmt::format("2b: writing {} commits of {} adds", commits, per_commit));
-  SILT_TRY(write_log(bench, session, root, adds, commits, per_commit));
+  SILT_TRY(write_log(bench.fs(), session, root, adds, commits, per_commit));
   size_t files = std::min<size_t>(adds.size(), static_cast<size_t>(commits) * per_commit);
   std::string note = fmt::format("{} JSON commits of {} add actions each after version 0, no checkpoint "
                                  "(`delta.checkpointInterval` never reached because the log was written directly).",
@@ -247,7 +242,25 @@ Status run_json_case(Bench& bench, engine::Session& session, const std::vector<s
                       files, json_reader(root), 3.0, note);
 }
 
+std::vector<std::string> synthetic_adds(int64_t count) {
+  int64_t now = now_ms();
+  std::vector<std::string> adds;
+  adds.reserve(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) adds.push_back(add_line(i, now));
+  return adds;
+}
+
 }  // namespace
+
+Result<int64_t> write_checkpointed_log(engine::Session& session, storage::FileSystem& fs, const std::string& root,
+                                       int64_t files) {
+  const int commits = 100;
+  SILT_TRY(write_log(fs, session, root, synthetic_adds(files), commits, static_cast<int>((files + commits - 1) / commits)));
+  SILT_TRY_ASSIGN(auto snapshot, delta::Snapshot::load(fs, session.parquet_io(), root));
+  SILT_TRY(delta::write_checkpoint(fs, session.parquet_io(), *snapshot));
+  SILT_TRY_ASSIGN(auto checkpoint, fs.stat(delta::checkpoint_file_path(root, snapshot->version())));
+  return checkpoint.size;
+}
 
 void run_snapshot_benchmarks(Bench& bench) {
   bench.report().begin_group(
@@ -266,10 +279,7 @@ void run_snapshot_benchmarks(Bench& bench) {
   int64_t total = std::max<int64_t>(bench.config().checkpoint_files,
                                     int64_t{bench.config().json_commits} * bench.config().json_adds_per_commit);
   progress(fmt::format("2: generating {} add actions", total));
-  int64_t now = now_ms();
-  std::vector<std::string> adds;
-  adds.reserve(static_cast<size_t>(total));
-  for (int64_t i = 0; i < total; ++i) adds.push_back(add_line(i, now));
+  std::vector<std::string> adds = synthetic_adds(total);
 
   std::vector<std::string> checkpoint_adds(adds.begin(), adds.begin() + bench.config().checkpoint_files);
   if (Status status = run_checkpoint_case(bench, **session, checkpoint_adds); !status.ok()) {

@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 
 #include "base/clock.h"
+#include "base/strings.h"
+#include "support/run_command.h"
 
 namespace silt::testing {
 namespace {
@@ -96,7 +98,29 @@ Result<std::unique_ptr<S3TestServer>> S3TestServer::radosgw() {
   return server;
 }
 
+Result<std::unique_ptr<S3TestServer>> S3TestServer::start_radosgw(const std::string& dir) {
+  std::string scripts = std::string(SILT_SOURCE_DIR) + "/tests/servers/radosgw";
+  std::string endpoint_file = dir + ".endpoint";
+  std::unique_ptr<S3TestServer> server(new S3TestServer());
+  server->radosgw_dir_ = dir;  // stopped by the destructor even when starting fails halfway
+  auto started = run_command({scripts + "/start", dir, "--endpoint-file", endpoint_file});
+  if (started.exit_code != 0) {
+    return make_error(ErrorCode::kIo, fmt::format("radosgw did not start in {} (exit {}): {}", dir, started.exit_code,
+                                                  std::string(trim(started.err))));
+  }
+  std::string text(trim(read_file_text(endpoint_file)));
+  if (text.empty()) return make_error(ErrorCode::kIo, fmt::format("radosgw wrote no endpoint to {}", endpoint_file));
+  server->kind_ = "radosgw";
+  server->access_key_ = "SILTTEST";
+  server->secret_key_ = "SILTTESTSECRET";
+  server->endpoint_ = text;
+  return server;
+}
+
 S3TestServer::~S3TestServer() {
+  if (!radosgw_dir_.empty()) {
+    run_command({std::string(SILT_SOURCE_DIR) + "/tests/servers/radosgw/stop", radosgw_dir_});
+  }
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
     int status = 0;

@@ -25,6 +25,9 @@ class S3TestServer {
   static Result<std::unique_ptr<S3TestServer>> start_s3rver(bool conditional_writes = true);
   // The radosgw the ctest fixture started (its endpoint file under SILT_RADOSGW_DIR).
   static Result<std::unique_ptr<S3TestServer>> radosgw();
+  // A radosgw of its own under `dir` (tests/servers/radosgw/start, ~14 s), stopped by
+  // tests/servers/radosgw/stop when the object goes. For benchmarks, which run outside ctest.
+  static Result<std::unique_ptr<S3TestServer>> start_radosgw(const std::string& dir);
 
   ~S3TestServer();
   S3TestServer(const S3TestServer&) = delete;
@@ -49,6 +52,7 @@ class S3TestServer {
   std::string access_key_;
   std::string secret_key_;
   pid_t pid_ = -1;  // the s3rver we started; -1 for the fixture's radosgw
+  std::string radosgw_dir_;  // a radosgw we started (start_radosgw), stopped by its script
   int output_fd_ = -1;
   std::unique_ptr<TempDir> dir_;
 };

@@ -220,7 +220,9 @@ Error S3Client::error_from(const Call& call, const HttpResponse& response) const
                                                    "location",
                                                    call.bucket, endpoint, said));
   }
-  if (body.code == "NoSuchKey" || (response.status == 404 && !body.parsed)) {
+  // HEAD answers have no body; a bodiless 404 to anything else is not S3 speaking.
+  bool read = call.method == "GET" || call.method == "HEAD";
+  if (body.code == "NoSuchKey" || (response.status == 404 && !body.parsed && read)) {
     return Error(ErrorCode::kNotFound, fmt::format("{} does not exist", where));
   }
   if (body.code == "NoSuchUpload") {
