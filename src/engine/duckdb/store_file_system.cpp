@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -77,9 +78,10 @@ class StoreHandle : public ddb::FileHandle {
 
   StoreFile file;
   storage::FileInfo info;  // reading: size, modification time and ETag at open
-  // Reading: the last window fetched ahead, and the position of sequential reads.
+  // Reading: the last window fetched ahead (shared by the handles of an immutable file), and the
+  // position of sequential reads.
   std::mutex mutex;
-  std::string window;
+  std::shared_ptr<const std::string> window;
   int64_t window_offset = -1;
   int64_t position = 0;
   // Writing: the stream and how much went into it.
@@ -120,6 +122,16 @@ class StoreFileSystem : public ddb::FileSystem {
       raise(info.error());
     }
     handle->info = std::move(*info);
+    if (file.immutable) {
+      // Another handle of this file may have fetched its footer already (DuckDB opens one for the
+      // metadata and more for the scan).
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = windows_.find(window_key(*handle));
+      if (it != windows_.end()) {
+        handle->window = it->second.second;
+        handle->window_offset = it->second.first;
+      }
+    }
     return handle;
   }
 
@@ -276,21 +288,40 @@ class StoreFileSystem : public ddb::FileSystem {
   int64_t read_at(StoreHandle& handle, char* out, int64_t length, int64_t offset) {
     if (length <= 0 || offset >= handle.info.size) return 0;
     length = std::min(length, handle.info.size - offset);
+    int64_t from_window_head = 0;  // bytes at the start of the read copied from the window
+    int64_t from_window_tail = 0;  // bytes at its end copied from the window
     {
       std::lock_guard<std::mutex> lock(handle.mutex);
-      int64_t window_end = handle.window_offset + static_cast<int64_t>(handle.window.size());
-      if (handle.window_offset >= 0 && offset >= handle.window_offset && offset + length <= window_end) {
-        std::memcpy(out, handle.window.data() + (offset - handle.window_offset), static_cast<size_t>(length));
+      const int64_t start = handle.window ? handle.window_offset : -1;
+      const int64_t end = start + (handle.window ? static_cast<int64_t>(handle.window->size()) : 0);
+      if (start >= 0 && offset >= start && offset + length <= end) {
+        std::memcpy(out, handle.window->data() + (offset - start), static_cast<size_t>(length));
         return length;
       }
+      // Only the part the window lacks is fetched: a scan whose last column chunks reach into the
+      // footer window read first, or one that starts inside the window.
+      if (start >= 0 && offset < start && offset + length > start && offset + length <= end) {
+        from_window_tail = offset + length - start;
+        std::memcpy(out + (start - offset), handle.window->data(), static_cast<size_t>(from_window_tail));
+        length -= from_window_tail;
+      } else if (start >= 0 && offset >= start && offset < end) {
+        from_window_head = end - offset;
+        std::memcpy(out, handle.window->data() + (offset - start), static_cast<size_t>(from_window_head));
+        out += from_window_head;
+        offset += from_window_head;
+        length -= from_window_head;
+      }
     }
-    // Small reads fetch a window: forward from the offset, or ending at the file's end when the
-    // offset is within a window of it (footers are read backwards).
+    // Small reads fetch a window: the file's tail when the read is within it (footers are read
+    // backwards), else forward from the offset.
     int64_t from = offset;
     int64_t want = length;
-    if (length < options_.read_ahead_bytes) {
-      want = std::min(options_.read_ahead_bytes, handle.info.size);
-      if (from + want > handle.info.size) from = handle.info.size - want;
+    const int64_t size = handle.info.size;
+    if (length < options_.tail_window_bytes && offset >= size - options_.tail_window_bytes) {
+      want = std::min(options_.tail_window_bytes, size);
+      from = size - want;
+    } else if (length < options_.read_ahead_bytes) {
+      want = std::min(options_.read_ahead_bytes, size - offset);
     }
     auto data = handle.file.fs->read_range(handle.file.path, from, want);
     if (!data) raise(data.error());
@@ -300,18 +331,44 @@ class StoreFileSystem : public ddb::FileSystem {
     int64_t got = std::min(length, available);
     if (got > 0) std::memcpy(out, data->data() + (offset - from), static_cast<size_t>(got));
     if (want > length) {
-      std::lock_guard<std::mutex> lock(handle.mutex);
-      handle.window = std::move(*data);
-      handle.window_offset = from;
+      auto window = std::make_shared<const std::string>(std::move(*data));
+      {
+        std::lock_guard<std::mutex> lock(handle.mutex);
+        handle.window = window;
+        handle.window_offset = from;
+      }
+      if (handle.file.immutable) remember_window(handle, window, from);
     }
-    return got;
+    if (got < length) return from_window_head + got;  // the tail copied would not be contiguous
+    return from_window_head + got + from_window_tail;
+  }
+
+  // Windows of immutable files are shared by their handles, keyed by the file's identity as
+  // looked up (store, path, size and ETag, so a replaced file never meets an old window).
+  using WindowKey = std::tuple<const storage::FileSystem*, std::string, int64_t, std::string>;
+  static WindowKey window_key(const StoreHandle& handle) {
+    return {handle.file.fs, handle.file.path, handle.info.size, handle.info.etag};
+  }
+  void remember_window(const StoreHandle& handle, std::shared_ptr<const std::string> window, int64_t offset) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (window_bytes_ + static_cast<int64_t>(window->size()) > kWindowBytesLimit) {
+      windows_.clear();
+      window_bytes_ = 0;
+    }
+    auto& slot = windows_[window_key(handle)];
+    if (slot.second) window_bytes_ -= static_cast<int64_t>(slot.second->size());
+    window_bytes_ += static_cast<int64_t>(window->size());
+    slot = {offset, std::move(window)};
   }
 
   static constexpr size_t kKnownLimit = 1 << 20;
+  static constexpr int64_t kWindowBytesLimit = int64_t{64} << 20;
   std::shared_ptr<StoreResolver> resolver_;
   StoreFileSystemOptions options_;
-  std::mutex mutex_;  // guards known_
+  std::mutex mutex_;  // guards known_, windows_ and window_bytes_
   std::map<std::pair<const storage::FileSystem*, std::string>, storage::FileInfo> known_;
+  std::map<WindowKey, std::pair<int64_t, std::shared_ptr<const std::string>>> windows_;
+  int64_t window_bytes_ = 0;
 };
 
 }  // namespace

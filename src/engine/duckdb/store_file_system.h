@@ -41,9 +41,13 @@ class StoreResolver {
 };
 
 struct StoreFileSystemOptions {
-  // A read smaller than this fetches this much (from its offset on; at the end of a file the
-  // window ends with the file, so a Parquet footer and its metadata come in one request).
-  int64_t read_ahead_bytes = 1 << 20;
+  // A small read within this distance of a file's end fetches the whole tail of this size, so a
+  // Parquet footer and its metadata (read backwards from the end) come in one request.
+  int64_t tail_window_bytes = 1 << 20;
+  // Any other read smaller than this fetches this much from its offset on: sequential small reads
+  // cost one request per window, while a selective scan's column chunks cost little more than
+  // themselves.
+  int64_t read_ahead_bytes = 128 << 10;
 };
 
 // Registers the file system for `resolver`'s paths with `database` (once per database).

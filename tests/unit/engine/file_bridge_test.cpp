@@ -150,6 +150,20 @@ TEST_F(FileBridgeStaging, ParquetScansFetchRangesNotWholeFiles) {
   EXPECT_GT(fetched, 0);
   EXPECT_LT(fetched, info->size / 4) << "a count and one narrow column fetched " << fetched << " of " << info->size;
   EXPECT_LE(after.stats - before.stats, 1) << "an immutable file is looked up once";
+
+  // A full scan in a fresh session: the footer's window is not fetched a second time when the
+  // last column chunks reach into it, so the scan fetches no more than the file.
+  auto fresh = open_session();
+  ASSERT_TRUE(fresh);
+  auto fresh_path = fresh->files().readable(memory_, "/lake/t/data.parquet", true);
+  ASSERT_TRUE(fresh_path.has_value());
+  before = duckdb::store_file_counters();
+  EXPECT_EQ(single(*fresh, "SELECT CAST(sum(id) AS VARCHAR) || ' ' || CAST(sum(length(a) + length(b)) AS VARCHAR) "
+                           "FROM read_parquet(" + sql_string(*fresh_path) + ")"),
+            "79999800000 25600000");
+  after = duckdb::store_file_counters();
+  EXPECT_LE(after.bytes_read - before.bytes_read, info->size)
+      << "a full scan fetched " << after.bytes_read - before.bytes_read << " bytes of a " << info->size << "-byte file";
 }
 
 TEST(FileBridge, StorePathsComeBackInSqlToo) {
