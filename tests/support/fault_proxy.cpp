@@ -10,19 +10,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
+
 namespace silt::testing {
 namespace {
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 void read_to_end(int fd, std::string& out) {
   char chunk[65536];
@@ -54,7 +50,7 @@ std::string closing_head(const std::string& head) {
     std::string line = head.substr(at, end - at);
     at = end + 2;
     if (line.empty()) break;
-    if (lower(line).rfind("connection:", 0) == 0) continue;
+    if (to_lower(line).rfind("connection:", 0) == 0) continue;
     out += line + "\r\n";
   }
   return out + "Connection: close\r\n\r\n";
@@ -77,14 +73,6 @@ std::string slow_down_response() {
 }
 
 }  // namespace
-
-std::string ProxiedRequest::header(const std::string& lower_name) const {
-  for (const auto& [name, value] : headers) {
-    if (name == lower_name) return value;
-  }
-  return "";
-}
-
 
 Result<std::unique_ptr<FaultProxy>> FaultProxy::start(const std::string& upstream, Decide decide,
                                                       std::chrono::milliseconds slow_delay) {
@@ -134,10 +122,9 @@ Fault FaultProxy::decide(const ProxiedRequest& request) {
 
 void FaultProxy::serve(int client) {
   std::string buffer;
-  HttpRequest received;
+  ProxiedRequest request;
   std::string head;
-  while (read_http_request(client, buffer, &received, &head)) {
-    ProxiedRequest request{received.method, received.target, received.headers, received.body.size()};
+  while (read_http_request(client, buffer, &request, &head)) {
     Fault fault = decide(request);
     if (fault == Fault::kDrop) return reset_on_close(client);
     if (fault == Fault::kServiceUnavailable) {
@@ -147,7 +134,7 @@ void FaultProxy::serve(int client) {
     int upstream = connect_to(upstream_host_, upstream_port_);
     if (upstream < 0) return reset_on_close(client);
     std::string response;
-    if (send_all(upstream, closing_head(head) + received.body)) {
+    if (send_all(upstream, closing_head(head) + request.body)) {
       read_to_end(upstream, response);  // the server closes: it was sent "Connection: close"
     }
     ::close(upstream);

@@ -29,14 +29,8 @@ enum class Fault {
   kResetAfterForward,   // forwarded and answered by the server; the client's connection then reset
 };
 
-// What the proxy read: the body's size only (the body itself is forwarded untouched).
-struct ProxiedRequest {
-  std::string method;
-  std::string target;                                        // "/bucket/key?query"
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  size_t body_size = 0;
-
-  std::string header(const std::string& lower_name) const;  // "" when absent
+// A request as the proxy read it (body included; forwarded untouched).
+struct ProxiedRequest : HttpRequest {
   bool conditional_put() const { return method == "PUT" && !header("if-none-match").empty(); }
 };
 

@@ -8,19 +8,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
+
 namespace silt::testing {
 namespace {
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // Reads until `buffer` holds at least `size` bytes; false on EOF or error.
 bool read_at_least(int fd, std::string& buffer, size_t size) {
@@ -79,7 +75,7 @@ bool read_http_request(int fd, std::string& buffer, HttpRequest* request, std::s
     if (colon == std::string::npos) continue;
     std::string value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-    request->headers.emplace_back(lower(line.substr(0, colon)), value);
+    request->headers.emplace_back(to_lower(line.substr(0, colon)), value);
   }
   std::string length = request->header("content-length");
   size_t body_size = 0;
