@@ -36,6 +36,11 @@ bool is_identifier(std::string_view text);
 // "did you mean" suggestions.
 int edit_distance(const std::string& a, const std::string& b);
 
+// The candidate closest to `word` (case-insensitive edit distance) when it is close enough to be a
+// likely typo: at most a third of the candidate's length, and at least 1. Ties go to the earlier
+// candidate.
+std::optional<std::string> closest_name(const std::string& word, const std::vector<std::string>& candidates);
+
 // Parses a whole decimal integer; nullopt on any stray character or overflow.
 std::optional<int64_t> parse_int64(std::string_view text);
 

@@ -14,7 +14,6 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "engine/table_ops.h"
-#include "pipeline/model/suggestion.h"
 #include "pipeline/quality/quality.h"
 #include "pipeline/quality/model_quality.h"
 #include "pipeline/quality/quality_store.h"
@@ -34,7 +33,7 @@ Result<const pipeline::Model*> find_model(const pipeline::Project& project, cons
   std::vector<std::string> names;
   for (const auto& model : project.models) names.push_back(model.name);
   for (const auto& model : project.models) names.push_back(model.qualified_name());
-  if (auto best = pipeline::closest_name(name, names)) {
+  if (auto best = closest_name(name, names)) {
     return make_error(ErrorCode::kInvalidArgument, fmt::format("unknown model '{}' (did you mean '{}'?)", name, *best));
   }
   return make_error(ErrorCode::kInvalidArgument,

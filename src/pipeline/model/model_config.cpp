@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
-#include "pipeline/model/suggestion.h"
 
 namespace silt::pipeline {
 

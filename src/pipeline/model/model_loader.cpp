@@ -19,7 +19,6 @@
 #include "engine/sql_references.h"
 #include "pipeline/model/model.h"
 #include "pipeline/model/model_config.h"
-#include "pipeline/model/suggestion.h"
 #include "pipeline/project/project_loader.h"
 #include "pipeline/quality/quality.h"
 

@@ -7,7 +7,6 @@
 
 #include "base/strings.h"
 #include "pipeline/model/model.h"
-#include "pipeline/model/suggestion.h"
 
 namespace silt::pipeline {
 

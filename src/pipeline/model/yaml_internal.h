@@ -19,7 +19,6 @@
 
 #include "base/strings.h"
 #include "pipeline/model/model_config.h"
-#include "pipeline/model/suggestion.h"
 
 namespace silt::pipeline {
 

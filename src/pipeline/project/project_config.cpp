@@ -1,14 +1,9 @@
-// Formatting of diagnostics and the redacted view of a project config; no parsing here.
+// The redacted view of a project config; no parsing here.
 #include "pipeline/project/project_config.h"
 
 #include <fmt/format.h>
 
 namespace silt::pipeline {
-
-std::string format_diagnostic(const Diagnostic& diagnostic) {
-  if (diagnostic.line <= 0) return fmt::format("{}: {}", diagnostic.file, diagnostic.message);
-  return fmt::format("{}:{}:{}: {}", diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.message);
-}
 
 const char* source_format_name(SourceFormat format) {
   switch (format) {

@@ -8,22 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "storage/s3/s3_settings.h"
 
 namespace silt::pipeline {
 
-// One problem found in a project file, 1-based line and column (0 when the file has no position).
-struct Diagnostic {
-  std::string file;  // relative to the project directory, e.g. "silt.yaml"
-  int line = 0;
-  int column = 0;
-  std::string message;
-
-  bool operator==(const Diagnostic&) const = default;
-};
-
-// "silt.yaml:12:5: unknown key 'storgae' (did you mean 'storage'?)"; "silt.yaml: ..." without position.
-std::string format_diagnostic(const Diagnostic& diagnostic);
+// Problems in project and model files are base's Diagnostic (base/diagnostic.h).
+using silt::Diagnostic;
+using silt::format_diagnostic;
 
 // DuckDB session settings; empty or 0 means DuckDB's default.
 struct EngineSettings {

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
-#include "pipeline/model/suggestion.h"
 
 namespace silt::pipeline {
 

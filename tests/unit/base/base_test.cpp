@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "base/clock.h"
+#include "base/diagnostic.h"
 #include "base/ids.h"
 #include "base/status.h"
 #include "base/strings.h"
@@ -26,6 +27,20 @@ Result<int> doubled(const std::string& text) {
 Status check(const std::string& text) {
   SILT_TRY_CONTEXT(parse_positive(text), "checking '" + text + "'");
   return Status();
+}
+
+TEST(StringsTest, SuggestsOnlyLikelyTypos) {
+  const std::vector<std::string> keys{"storage", "models", "sources"};
+  EXPECT_EQ(closest_name("storgae", keys), "storage");   // a transposition
+  EXPECT_EQ(closest_name("MODELS", keys), "models");     // case does not count
+  EXPECT_EQ(closest_name("source", keys), "sources");
+  EXPECT_EQ(closest_name("schedule", keys), std::nullopt);
+  EXPECT_EQ(closest_name("ab", {"xy"}), std::nullopt);   // two edits in two letters is not a typo
+}
+
+TEST(DiagnosticTest, FormatsWithAndWithoutPosition) {
+  EXPECT_EQ(format_diagnostic({"flags/tbar.yml", 12, 5, "unknown key 'rule'"}), "flags/tbar.yml:12:5: unknown key 'rule'");
+  EXPECT_EQ(format_diagnostic({"silt.yaml", 0, 0, "empty file"}), "silt.yaml: empty file");
 }
 
 TEST(StatusTest, PropagatesErrorsWithContext) {
