@@ -1,6 +1,8 @@
 // Clock functions; timestamp text is always interpreted as UTC.
 #include "base/clock.h"
 
+#include <cctype>
+
 #include <chrono>
 #include <cstdio>
 
@@ -81,6 +83,60 @@ std::string format_timestamp_ms(int64_t epoch_ms) {
   y += (m <= 2);
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}", y, m, d, rest / 3600000, (rest / 60000) % 60,
                      (rest / 1000) % 60, rest % 1000);
+}
+
+static bool digits_at(std::string_view text, size_t at, size_t count, int* out) {
+  if (at + count > text.size()) return false;
+  int value = 0;
+  for (size_t i = at; i < at + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  *out = value;
+  return true;
+}
+
+std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
+  int year, month, day, hour, minute, second;
+  if (!digits_at(text, 0, 4, &year) || text.size() < 20 || text[4] != '-' || !digits_at(text, 5, 2, &month) ||
+      text[7] != '-' || !digits_at(text, 8, 2, &day) || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
+      !digits_at(text, 11, 2, &hour) || text[13] != ':' || !digits_at(text, 14, 2, &minute) || text[16] != ':' ||
+      !digits_at(text, 17, 2, &second)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  size_t at = 19;
+  int64_t fraction_ms = 0;
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    int64_t scale = 100;
+    size_t start = at;
+    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) {
+      fraction_ms += (text[at] - '0') * scale;
+      scale /= 10;
+      ++at;
+    }
+    if (at == start) return std::nullopt;
+  }
+  if (at >= text.size()) return std::nullopt;
+  int offset_minutes = 0;
+  if (text[at] == 'Z' || text[at] == 'z') {
+    ++at;
+  } else if (text[at] == '+' || text[at] == '-') {
+    int offset_hour, offset_minute;
+    if (!digits_at(text, at + 1, 2, &offset_hour) || at + 3 >= text.size() || text[at + 3] != ':' ||
+        !digits_at(text, at + 4, 2, &offset_minute)) {
+      return std::nullopt;
+    }
+    offset_minutes = (offset_hour * 60 + offset_minute) * (text[at] == '-' ? -1 : 1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != text.size()) return std::nullopt;
+  const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  return seconds * 1000 + fraction_ms;
 }
 
 }  // namespace silt

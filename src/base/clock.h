@@ -13,6 +13,9 @@ int64_t monotonic_ns();     // for durations only
 
 // "2025-11-03 10:00:00[.fff]" or "2025-11-03T10:00:00[.fff][Z]" or "2025-11-03" (UTC) -> epoch ms.
 std::optional<int64_t> parse_timestamp_ms(std::string_view text);
+// RFC 3339 with its offset: "2025-11-03T10:00:00[.fff](Z|+hh:mm|-hh:mm)" -> epoch ms (digits past
+// milliseconds are dropped); nullopt for anything else.
+std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
 // Epoch ms -> "2025-11-03 10:00:00.123" (UTC).
 std::string format_timestamp_ms(int64_t epoch_ms);
 

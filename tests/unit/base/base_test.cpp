@@ -38,6 +38,13 @@ TEST(StringsTest, SuggestsOnlyLikelyTypos) {
   EXPECT_EQ(closest_name("ab", {"xy"}), std::nullopt);   // two edits in two letters is not a typo
 }
 
+TEST(ClockTest, ParsesRfc3339WithOffsets) {
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-03T00:00:00Z"), 1762128000000);
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-03T00:00:00.250-03:00"), 1762128000000 + 3 * 3600000 + 250);
+  EXPECT_EQ(parse_rfc3339_ms("2025-11-03T00:00:00"), std::nullopt);  // the offset is required
+  EXPECT_EQ(parse_rfc3339_ms("2025-13-03T00:00:00Z"), std::nullopt);
+}
+
 TEST(DiagnosticTest, FormatsWithAndWithoutPosition) {
   EXPECT_EQ(format_diagnostic({"flags/tbar.yml", 12, 5, "unknown key 'rule'"}), "flags/tbar.yml:12:5: unknown key 'rule'");
   EXPECT_EQ(format_diagnostic({"silt.yaml", 0, 0, "empty file"}), "silt.yaml: empty file");
