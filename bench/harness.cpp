@@ -198,6 +198,8 @@ void progress(const std::string& message) {
 
 std::string format_seconds(double seconds) {
   if (!std::isfinite(seconds)) return "–";
+  if (seconds < 1e-6) return fmt::format("{:.0f} ns", seconds * 1e9);
+  if (seconds < 1e-5) return fmt::format("{:.2f} µs", seconds * 1e6);
   if (seconds < 1e-3) return fmt::format("{:.0f} µs", seconds * 1e6);
   if (seconds < 1e-2) return fmt::format("{:.2f} ms", seconds * 1e3);
   if (seconds < 1) return fmt::format("{:.1f} ms", seconds * 1e3);

@@ -150,6 +150,7 @@ void run_merge_benchmarks(Bench& bench);
 void run_pipeline_benchmarks(Bench& bench);
 void run_quality_benchmarks(Bench& bench);
 void run_s3_benchmarks(Bench& bench);
+void run_flags_benchmarks(Bench& bench);
 
 // Shared pieces.
 // A synthetic log at `root` on `fs` (snapshot_bench.cpp): version 0 created by silt, 100 commits

@@ -1,5 +1,5 @@
 // silt_bench: runs the benchmark groups and writes the Markdown report (docs/BENCHMARKS.md).
-// Usage: silt_bench [--output FILE] [--only append,snapshot,count,commit,merge,pipeline,quality,s3] [--quick] [--work-dir DIR]
+// Usage: silt_bench [--output FILE] [--only append,snapshot,count,commit,merge,pipeline,quality,s3,flags] [--quick] [--work-dir DIR]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,7 +20,7 @@ void usage() {
       "usage: silt_bench [--output FILE] [--only GROUP[,GROUP...]] [--quick] [--work-dir DIR]\n"
       "  --output FILE  Markdown report to write (default docs/BENCHMARKS.md)\n"
       "  --only GROUPS  run only these groups: append, snapshot, count, commit, merge, pipeline, quality,\n"
-      "                 s3 (starts a Ceph radosgw on 127.0.0.1)\n"
+      "                 s3 (starts a Ceph radosgw on 127.0.0.1), flags\n"
       "  --quick        small sizes and few repetitions, for trying the harness out\n"
       "  --work-dir DIR scratch directory to use and keep (default: a temporary one, removed)\n",
       stderr);
@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   if (config.selected("pipeline")) bench::run_pipeline_benchmarks(bench);
   if (config.selected("quality")) bench::run_quality_benchmarks(bench);
   if (config.selected("s3")) bench::run_s3_benchmarks(bench);
+  if (config.selected("flags")) bench::run_flags_benchmarks(bench);
 
   double total = bench::seconds_since(start);
   std::string markdown = report.markdown(total);

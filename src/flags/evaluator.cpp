@@ -108,10 +108,26 @@ class Scope {
   bool segment_matches(const Segment& segment);
   bool segment_rule_matches(const Segment& segment, const SegmentRule& rule);
 
+  // The flags and segments in evaluation, without allocating: deeper nesting than this is
+  // reported as malformed.
+  template <typename T>
+  struct Stack {
+    static constexpr size_t kDepth = 32;
+    const T* items[kDepth];
+    size_t size = 0;
+    bool contains(const T* item) const { return std::find(items, items + size, item) != items + size; }
+    bool push(const T* item) {
+      if (size == kDepth) return false;
+      items[size++] = item;
+      return true;
+    }
+    void pop() { --size; }
+  };
+
   const FlagSet& flags_;
   const Context& context_;
-  std::vector<const Flag*> flag_stack_;
-  std::vector<const Segment*> segment_stack_;
+  Stack<Flag> flag_stack_;
+  Stack<Segment> segment_stack_;
   bool malformed_ = false;
 };
 
@@ -218,7 +234,7 @@ bool Scope::segment_matches(const Segment& segment) {
     malformed_ = true;
     return false;
   }
-  if (std::find(segment_stack_.begin(), segment_stack_.end(), &segment) != segment_stack_.end()) {
+  if (segment_stack_.contains(&segment)) {
     malformed_ = true;  // a segment that includes itself through its rules
     return false;
   }
@@ -234,7 +250,10 @@ bool Scope::segment_matches(const Segment& segment) {
   for (const Target& target : segment.excluded_contexts) {
     if (target_matches(target, context_)) return false;
   }
-  segment_stack_.push_back(&segment);
+  if (!segment_stack_.push(&segment)) {
+    malformed_ = true;
+    return false;
+  }
   bool matched = false;
   for (const SegmentRule& rule : segment.rules) {
     if (segment_rule_matches(segment, rule)) {
@@ -242,7 +261,7 @@ bool Scope::segment_matches(const Segment& segment) {
       break;
     }
   }
-  segment_stack_.pop_back();
+  segment_stack_.pop();
   return matched;
 }
 
@@ -270,23 +289,22 @@ Evaluation Scope::evaluate(const Flag& flag) {
     }
     return served(flag, *flag.off_variation, reason);
   }
-  if (std::find(flag_stack_.begin(), flag_stack_.end(), &flag) != flag_stack_.end()) {
-    return error(flag, ErrorKind::kMalformedFlag);  // a prerequisite cycle
+  if (flag_stack_.contains(&flag) || !flag_stack_.push(&flag)) {
+    return error(flag, ErrorKind::kMalformedFlag);  // a prerequisite cycle, or nesting past any use
   }
-  flag_stack_.push_back(&flag);
   for (const Prerequisite& prerequisite : flag.prerequisites) {
     const Flag* required = flags_.find_flag(prerequisite.key);
     bool satisfied = false;
     if (required != nullptr) {
       Evaluation inner = evaluate(*required);
       if (malformed_) {
-        flag_stack_.pop_back();
+        flag_stack_.pop();
         return error(flag, ErrorKind::kMalformedFlag);
       }
       satisfied = required->on && inner.variation && *inner.variation == prerequisite.variation;
     }
     if (!satisfied) {
-      flag_stack_.pop_back();
+      flag_stack_.pop();
       Reason reason;
       reason.kind = ReasonKind::kPrerequisiteFailed;
       reason.prerequisite_key = prerequisite.key;
@@ -299,7 +317,7 @@ Evaluation Scope::evaluate(const Flag& flag) {
       return served(flag, *flag.off_variation, std::move(reason));
     }
   }
-  flag_stack_.pop_back();
+  flag_stack_.pop();
 
   auto target_variation = [&]() -> std::optional<int> {
     if (flag.context_targets.empty()) {

@@ -44,8 +44,8 @@ class LaunchDarklyReader {
     auto index = yaml_.integer(node, what);
     if (!index) return std::nullopt;
     if (*index < 0 || static_cast<size_t>(*index) >= count) {
-      yaml_.error(node, fmt::format("{} {} is out of range: the flag has {} variations (0 to {})", what, *index, count,
-                                    static_cast<int64_t>(count) - 1));
+      yaml_.error(node, fmt::format("{} {} is out of range: the flag has {} variation{} (0 to {})", what, *index, count,
+                                    count == 1 ? "" : "s", static_cast<int64_t>(count) - 1));
       return std::nullopt;
     }
     return static_cast<int>(*index);
@@ -192,6 +192,7 @@ class LaunchDarklyReader {
   }
 
   void read_flag(const YAML::Node& key_node, const YAML::Node& node) {
+    const size_t problems_before = yaml_.problems();
     Flag flag;
     flag.key = key_node.Scalar();
     flag.file = yaml_.file();
@@ -280,7 +281,7 @@ class LaunchDarklyReader {
       yaml_.error(key_node, fmt::format("flag \"{}\" is on but has no \"fallthrough\"", flag.key));
       ok = false;
     }
-    flag.malformed = !ok;
+    flag.malformed = !ok || yaml_.problems() > problems_before;
     add_flag(std::move(flag), key_node, yaml_, into_);
   }
 

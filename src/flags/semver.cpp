@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include "base/strings.h"
 
 namespace silt::flags {
 
@@ -29,14 +28,22 @@ bool identifier_chars(std::string_view text) {
 
 }  // namespace
 
+// Calls `each` with the dot-separated parts of `text`; false as soon as `each` does.
+template <typename Each>
+bool each_part(std::string_view text, Each each) {
+  while (true) {
+    size_t dot = text.find('.');
+    if (!each(text.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    text.remove_prefix(dot + 1);
+  }
+}
+
 std::optional<SemVer> parse_semver(std::string_view text) {
   std::string_view rest = text;
   size_t plus = rest.find('+');
   if (plus != std::string_view::npos) {
-    std::string_view build = rest.substr(plus + 1);
-    for (const std::string& part : split(std::string(build), '.')) {
-      if (!identifier_chars(part)) return std::nullopt;
-    }
+    if (!each_part(rest.substr(plus + 1), identifier_chars)) return std::nullopt;
     rest = rest.substr(0, plus);
   }
   std::string_view prerelease;
@@ -46,21 +53,25 @@ std::optional<SemVer> parse_semver(std::string_view text) {
     rest = rest.substr(0, dash);
     if (prerelease.empty()) return std::nullopt;
   }
-  std::vector<std::string> numbers = split(std::string(rest), '.');
-  if (numbers.empty() || numbers.size() > 3) return std::nullopt;
   SemVer version;
   uint64_t* fields[] = {&version.major, &version.minor, &version.patch};
-  for (size_t i = 0; i < numbers.size(); ++i) {
-    auto value = numeric_part(numbers[i]);
-    if (!value) return std::nullopt;
-    *fields[i] = *value;
-  }
+  size_t count = 0;
+  bool numbers_ok = each_part(rest, [&](std::string_view part) {
+    if (count == 3) return false;
+    auto value = numeric_part(part);
+    if (!value) return false;
+    *fields[count++] = *value;
+    return true;
+  });
+  if (!numbers_ok) return std::nullopt;
   if (!prerelease.empty()) {
-    for (const std::string& part : split(std::string(prerelease), '.')) {
-      if (!identifier_chars(part)) return std::nullopt;
-      if (all_digits(part) && part.size() > 1 && part[0] == '0') return std::nullopt;
-      version.prerelease.push_back(part);
-    }
+    bool ok = each_part(prerelease, [&](std::string_view part) {
+      if (!identifier_chars(part)) return false;
+      if (all_digits(part) && part.size() > 1 && part[0] == '0') return false;
+      version.prerelease.emplace_back(part);
+      return true;
+    });
+    if (!ok) return std::nullopt;
   }
   return version;
 }

@@ -263,6 +263,7 @@ class SiltReader {
   }
 
   void read_flag(const std::string& key, const YAML::Node& key_node, const YAML::Node& node) {
+    const size_t problems_before = yaml_.problems();
     Flag flag;
     flag.key = key;
     flag.salt = key;
@@ -355,7 +356,8 @@ class SiltReader {
         ok = false;
       }
     }
-    flag.malformed = !ok;
+    // Any problem in its section (an unknown key too: it may be a misspelt rule) makes it malformed.
+    flag.malformed = !ok || yaml_.problems() > problems_before;
     add_flag(std::move(flag), key_node, yaml_, into_);
   }
 
@@ -383,6 +385,7 @@ class SiltReader {
     }
     for (const auto& entry : node) {
       if (!entry.first.IsScalar()) continue;
+      const size_t problems_before = yaml_.problems();
       Segment segment;
       segment.key = entry.first.Scalar();
       segment.salt = segment.key;
@@ -449,7 +452,7 @@ class SiltReader {
           }
         }
       }
-      segment.malformed = !ok;
+      segment.malformed = !ok || yaml_.problems() > problems_before;
       add_segment(std::move(segment), entry.first, yaml_, into_);
     }
   }

@@ -22,6 +22,8 @@ void register_run_commands(CLI::App& app, CommandContext& context, int* exit_cod
 void register_quality_commands(CLI::App& app, CommandContext& context, int* exit_code);
 void register_init_command(CLI::App& app, CommandContext& context, int* exit_code);
 void register_dag_command(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt flags list`, `silt flags eval`.
+void register_flags_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt storage check`.
 void register_storage_commands(CLI::App& app, CommandContext& context, int* exit_code);
 

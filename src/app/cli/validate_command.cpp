@@ -10,6 +10,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
+#include "pipeline/flags/flag_files.h"
 #include "pipeline/model/model.h"
 
 namespace silt::app {
@@ -45,9 +46,21 @@ void register_validate_command(CLI::App& app, CommandContext& context, int* exit
     }
     // Counts come from what loaded, so a project with problems still reports its size.
     const pipeline::ProjectConfig& config = partial.config;
+    // The flag files are part of the project.
+    size_t flag_count = 0;
+    if (!config.project_dir.empty()) {
+      auto flag_files = pipeline::load_flag_files(context.fs(), config.project_dir);
+      if (!flag_files) {
+        *exit_code = report_error(flag_files.error());
+        return;
+      }
+      flag_count = flag_files->flags.flags.size();
+      diagnostics.insert(diagnostics.end(), flag_files->diagnostics.begin(), flag_files->diagnostics.end());
+    }
+    const bool ok = project.has_value() && diagnostics.empty();
     if (args->json) {
       nlohmann::ordered_json out;
-      out["ok"] = project.has_value();
+      out["ok"] = ok;
       if (!config.name.empty()) {
         const pipeline::ProjectConfig redacted = config.redacted();
         out["project"] = redacted.name;
@@ -56,6 +69,7 @@ void register_validate_command(CLI::App& app, CommandContext& context, int* exit
       }
       out["models"] = partial.models.size();
       out["sources"] = config.sources.size();
+      out["flags"] = flag_count;
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
       for (const auto& diagnostic : diagnostics) {
         list.push_back({{"file", diagnostic.file},
@@ -65,15 +79,16 @@ void register_validate_command(CLI::App& app, CommandContext& context, int* exit
       }
       out["problems"] = list;
       std::cout << out.dump(2) << "\n";
-    } else if (project) {
-      std::cout << fmt::format("project '{}'{}: {}, {}: no problems\n", config.redacted().name,
+    } else if (ok) {
+      std::cout << fmt::format("project '{}'{}: {}, {}{}: no problems\n", config.redacted().name,
                                config.environment.empty() ? "" : " (env " + config.environment + ")",
-                               counted(project->models.size(), "model"), counted(config.sources.size(), "source"));
+                               counted(project->models.size(), "model"), counted(config.sources.size(), "source"),
+                               flag_count == 0 ? "" : ", " + counted(flag_count, "flag"));
     } else {
       for (const auto& diagnostic : diagnostics) std::cerr << format_diagnostic(diagnostic) << "\n";
       std::cerr << fmt::format("error: {} in {}\n", counted(diagnostics.size(), "problem"), args->project);
     }
-    *exit_code = project ? kExitOk : kExitUsage;
+    *exit_code = ok ? kExitOk : kExitUsage;
   });
 }
 

@@ -63,6 +63,15 @@ d:
   }
 }
 
+TEST(FlagFileTest, AnyProblemInAFlagMakesItServeItsDefault) {
+  FlagSet flags;
+  auto lines = problems("f:\n  variations: [v1, v2]\n  default: v1\n  fallthrough: v2\n  rulez: []\n", FlagFileFormat::kSiltYaml, &flags);
+  ASSERT_EQ(lines.size(), 1u);
+  Evaluation result = Evaluator(flags).evaluate("f", Context(SingleContext("job", "j")));
+  EXPECT_EQ(result.value, Value("v1"));
+  EXPECT_EQ(result.reason.error_kind, ErrorKind::kMalformedFlag);
+}
+
 TEST(FlagFileTest, DuplicateKeysAndRedefinedFlags) {
   FlagSet flags;
   auto first = problems("f: {variations: [a], fallthrough: a}\n", FlagFileFormat::kSiltYaml, &flags);
