@@ -24,6 +24,8 @@ void register_init_command(CLI::App& app, CommandContext& context, int* exit_cod
 void register_dag_command(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt flags list`, `silt flags eval`.
 void register_flags_commands(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt flags serve`, on the `flags` subcommand (called by register_flags_commands).
+void register_flags_serve_command(CLI::App& flags, CommandContext& context, int* exit_code);
 // `silt storage check`.
 void register_storage_commands(CLI::App& app, CommandContext& context, int* exit_code);
 

@@ -213,6 +213,8 @@ void register_flags_commands(CLI::App& app, CommandContext& context, int* exit_c
     *exit_code = run_list(*list_args, context);
   });
 
+  register_flags_serve_command(*flags, context, exit_code);
+
   auto eval_args = std::make_shared<FlagsArgs>();
   auto* eval = flags->add_subcommand("eval", "what a flag serves to a context, and why");
   add_project_options(eval, eval_args->project);
