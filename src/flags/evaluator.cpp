@@ -101,6 +101,8 @@ class Scope {
 
  private:
   Evaluation served(const Flag& flag, int variation, Reason reason);
+  // The off variation with `reason` (off, or a prerequisite failed); no value when there is none.
+  Evaluation off(const Flag& flag, Reason reason);
   Evaluation error(const Flag& flag, ErrorKind kind);
   // Serves a fixed variation or a rollout's bucket; nullopt (and malformed) when it has neither.
   std::optional<int> variation_for(const Flag& flag, const VariationOrRollout& serve, bool* in_experiment);
@@ -138,6 +140,14 @@ Evaluation Scope::served(const Flag& flag, int variation, Reason reason) {
   Evaluation result;
   result.value = flag.variations[static_cast<size_t>(variation)];
   result.variation = variation;
+  result.reason = std::move(reason);
+  result.flag_version = flag.version;
+  return result;
+}
+
+Evaluation Scope::off(const Flag& flag, Reason reason) {
+  if (flag.off_variation) return served(flag, *flag.off_variation, std::move(reason));
+  Evaluation result;
   result.reason = std::move(reason);
   result.flag_version = flag.version;
   return result;
@@ -281,13 +291,7 @@ Evaluation Scope::evaluate(const Flag& flag) {
   if (!flag.on) {
     Reason reason;
     reason.kind = ReasonKind::kOff;
-    if (!flag.off_variation) {
-      Evaluation result;
-      result.reason = reason;
-      result.flag_version = flag.version;
-      return result;
-    }
-    return served(flag, *flag.off_variation, reason);
+    return off(flag, std::move(reason));
   }
   if (flag_stack_.contains(&flag) || !flag_stack_.push(&flag)) {
     return error(flag, ErrorKind::kMalformedFlag);  // a prerequisite cycle, or nesting past any use
@@ -308,13 +312,7 @@ Evaluation Scope::evaluate(const Flag& flag) {
       Reason reason;
       reason.kind = ReasonKind::kPrerequisiteFailed;
       reason.prerequisite_key = prerequisite.key;
-      if (!flag.off_variation) {
-        Evaluation result;
-        result.reason = std::move(reason);
-        result.flag_version = flag.version;
-        return result;
-      }
-      return served(flag, *flag.off_variation, std::move(reason));
+      return off(flag, std::move(reason));
     }
   }
   flag_stack_.pop();

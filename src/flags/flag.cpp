@@ -49,6 +49,15 @@ std::vector<std::string> operator_names() {
   return names;
 }
 
+std::string variation_list(const Flag& flag) {
+  std::string out;
+  for (const Value& value : flag.variations) {
+    if (!out.empty()) out += ", ";
+    out += value.to_text();
+  }
+  return out;
+}
+
 std::optional<double> time_of_value(const Value& value) {
   if (value.is_number()) return value.as_number();
   if (value.is_string()) {

@@ -171,6 +171,8 @@ struct FlagSet {
 
 // Epoch milliseconds of a number (taken as milliseconds) or an RFC 3339 string; nullopt otherwise.
 std::optional<double> time_of_value(const Value& value);
+// The flag's variations for messages: "v1, v2".
+std::string variation_list(const Flag& flag);
 // Prepares one clause value for the clause's operator (regex, time or version parsed).
 ClauseValue prepare_clause_value(Operator op, Value value);
 // LaunchDarkly's attribute reference: "/a/b" is a path (~1 is '/', ~0 is '~'), anything else one

@@ -216,7 +216,7 @@ std::optional<Clause> FlagYaml::finish_clause(Clause clause, const YAML::Node& a
     switch (clause.op) {
       case Operator::kMatches:
         if (!prepared.regex) {
-          error(item, fmt::format("'{}' is not a regular expression (ECMAScript syntax)", v.is_string() ? v.as_string() : v.to_json()));
+          error(item, fmt::format("'{}' is not a regular expression (ECMAScript syntax)", v.to_text()));
           ok = false;
         }
         break;
@@ -361,6 +361,46 @@ std::vector<std::pair<std::string, const Clause*>> segment_references_of(const F
   return out;
 }
 
+// An edge of the graphs whose cycles are reported: a segment matching a segment, a flag needing a
+// flag; where it is written.
+struct Edge {
+  std::string to;
+  const std::string* file;
+  int line;
+  int column;
+};
+
+// Depth-first search from every node in order: an edge to a node on the stack closes a cycle,
+// reported with its path ("a -> b -> a"). Returns every node on a cycle. `edges` lists only edges to
+// existing nodes.
+std::set<std::string> find_cycles(const std::vector<std::string>& nodes,
+                                  const std::function<std::vector<Edge>(const std::string&)>& edges,
+                                  const std::function<void(const Edge&, const std::string& path)>& report) {
+  std::map<std::string, int> state;  // 1 on the stack, 2 done
+  std::vector<std::string> stack;
+  std::set<std::string> on_cycle;
+  std::function<void(const std::string&)> visit = [&](const std::string& node) {
+    state[node] = 1;
+    stack.push_back(node);
+    for (const Edge& edge : edges(node)) {
+      if (state[edge.to] == 1) {
+        std::vector<std::string> cycle(std::find(stack.begin(), stack.end(), edge.to), stack.end());
+        cycle.push_back(edge.to);
+        report(edge, join(cycle, " -> "));
+        on_cycle.insert(cycle.begin(), cycle.end());
+      } else if (state[edge.to] == 0) {
+        visit(edge.to);
+      }
+    }
+    stack.pop_back();
+    state[node] = 2;
+  };
+  for (const std::string& node : nodes) {
+    if (state[node] == 0) visit(node);
+  }
+  return on_cycle;
+}
+
 }  // namespace
 
 void check_flag_set(FlagSet* flags, std::vector<Diagnostic>* diagnostics) {
@@ -390,33 +430,20 @@ void check_flag_set(FlagSet* flags, std::vector<Diagnostic>* diagnostics) {
       }
     }
   }
-  {
-    // Depth-first search; a segment reached again while on the stack closes a cycle.
-    std::map<std::string, int> state;  // 1 on the stack, 2 done
-    std::vector<std::string> stack;
-    std::function<void(const std::string&)> visit = [&](const std::string& key) {
-      state[key] = 1;
-      stack.push_back(key);
-      const Segment& segment = flags->segments.find(key)->second;
-      for (const auto& [name, clause] : segment_references_of(segment)) {
-        if (flags->find_segment(name) == nullptr) continue;
-        if (state[name] == 1) {
-          auto start = std::find(stack.begin(), stack.end(), name);
-          std::vector<std::string> cycle(start, stack.end());
-          cycle.push_back(name);
-          report(segment.file, clause->line, clause->column, fmt::format("segments match each other in a cycle: {}", join(cycle, " -> ")));
-          for (const std::string& member : cycle) bad_segments.insert(member);
-        } else if (state[name] == 0) {
-          visit(name);
+  std::set<std::string> segment_cycles = find_cycles(
+      segment_keys,
+      [&](const std::string& key) {
+        const Segment& segment = flags->segments.find(key)->second;
+        std::vector<Edge> edges;
+        for (const auto& [name, clause] : segment_references_of(segment)) {
+          if (flags->find_segment(name) != nullptr) edges.push_back(Edge{name, &segment.file, clause->line, clause->column});
         }
-      }
-      stack.pop_back();
-      state[key] = 2;
-    };
-    for (const std::string& key : segment_keys) {
-      if (state[key] == 0) visit(key);
-    }
-  }
+        return edges;
+      },
+      [&](const Edge& edge, const std::string& path) {
+        report(*edge.file, edge.line, edge.column, fmt::format("segments match each other in a cycle: {}", path));
+      });
+  bad_segments.insert(segment_cycles.begin(), segment_cycles.end());
   for (const std::string& key : bad_segments) flags->segments.find(key)->second.malformed = true;
 
   // Flags: segments they match, prerequisites that exist, name a variation in range, no cycles.
@@ -432,11 +459,9 @@ void check_flag_set(FlagSet* flags, std::vector<Diagnostic>* diagnostics) {
       if (required != nullptr && prerequisite.variation_value) {
         auto it = std::find(required->variations.begin(), required->variations.end(), *prerequisite.variation_value);
         if (it == required->variations.end()) {
-          std::vector<std::string> names;
-          for (const Value& v : required->variations) names.push_back(v.is_string() ? v.as_string() : v.to_json());
           report(flag.file, prerequisite.line, prerequisite.column,
                  fmt::format("flag '{}' needs '{}' to serve {}, which is not one of its variations ({})", key,
-                             prerequisite.key, prerequisite.variation_value->to_json(), join(names, ", ")));
+                             prerequisite.key, prerequisite.variation_value->to_json(), variation_list(*required)));
           flag.malformed = true;
           continue;
         }
@@ -455,35 +480,22 @@ void check_flag_set(FlagSet* flags, std::vector<Diagnostic>* diagnostics) {
       }
     }
   }
-  {
-    std::map<std::string, int> state;
-    std::vector<std::string> stack;
-    std::set<std::string> in_cycle;
-    std::function<void(const std::string&)> visit = [&](const std::string& key) {
-      state[key] = 1;
-      stack.push_back(key);
-      const Flag& flag = flags->flags.find(key)->second;
-      for (const Prerequisite& prerequisite : flag.prerequisites) {
-        if (flags->find_flag(prerequisite.key) == nullptr) continue;
-        if (state[prerequisite.key] == 1) {
-          auto start = std::find(stack.begin(), stack.end(), prerequisite.key);
-          std::vector<std::string> cycle(start, stack.end());
-          cycle.push_back(prerequisite.key);
-          report(flag.file, prerequisite.line, prerequisite.column,
-                 fmt::format("prerequisites form a cycle: {}", join(cycle, " -> ")));
-          for (const std::string& member : cycle) in_cycle.insert(member);
-        } else if (state[prerequisite.key] == 0) {
-          visit(prerequisite.key);
+  std::set<std::string> in_cycle = find_cycles(
+      flag_keys,
+      [&](const std::string& key) {
+        const Flag& flag = flags->flags.find(key)->second;
+        std::vector<Edge> edges;
+        for (const Prerequisite& prerequisite : flag.prerequisites) {
+          if (flags->find_flag(prerequisite.key) != nullptr) {
+            edges.push_back(Edge{prerequisite.key, &flag.file, prerequisite.line, prerequisite.column});
+          }
         }
-      }
-      stack.pop_back();
-      state[key] = 2;
-    };
-    for (const std::string& key : flag_keys) {
-      if (state[key] == 0) visit(key);
-    }
-    for (const std::string& key : in_cycle) flags->flags.find(key)->second.malformed = true;
-  }
+        return edges;
+      },
+      [&](const Edge& edge, const std::string& path) {
+        report(*edge.file, edge.line, edge.column, fmt::format("prerequisites form a cycle: {}", path));
+      });
+  for (const std::string& key : in_cycle) flags->flags.find(key)->second.malformed = true;
 }
 
 }  // namespace silt::flags

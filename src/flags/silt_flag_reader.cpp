@@ -48,10 +48,8 @@ class SiltReader {
     for (size_t i = 0; i < flag.variations.size(); ++i) {
       if (flag.variations[i] == wanted) return static_cast<int>(i);
     }
-    std::vector<std::string> names;
-    for (const Value& v : flag.variations) names.push_back(v.is_string() ? v.as_string() : v.to_json());
-    yaml_.error(node, fmt::format("{}: {} is not a variation of flag '{}' (variations: {})", what,
-                                  wanted.is_string() ? wanted.as_string() : wanted.to_json(), flag.key, join(names, ", ")));
+    yaml_.error(node, fmt::format("{}: {} is not a variation of flag '{}' (variations: {})", what, wanted.to_text(),
+                                  flag.key, variation_list(flag)));
     return std::nullopt;
   }
 

@@ -50,6 +50,8 @@ class Value {
 
   // Compact JSON ("v2", 3, true, {"a":[1,2]}); integers print without a fraction.
   std::string to_json() const;
+  // For messages: a string as it is (v2), anything else as JSON.
+  std::string to_text() const { return is_string() ? as_string() : to_json(); }
   // Deep equality; numbers compare by value.
   bool operator==(const Value& other) const;
 

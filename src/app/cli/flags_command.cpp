@@ -24,8 +24,6 @@ using nlohmann::ordered_json;
 
 ordered_json to_json(const flags::Value& value) { return ordered_json::parse(value.to_json()); }
 
-std::string shown(const flags::Value& value) { return value.is_string() ? value.as_string() : value.to_json(); }
-
 ordered_json evaluation_json(const std::string& key, const flags::Evaluation& result) {
   ordered_json out;
   out["key"] = key;
@@ -77,7 +75,7 @@ Result<std::pair<std::string, flags::Value>> context_pair(const std::string& tex
 Result<flags::Context> job_context(const std::vector<std::string>& pairs, const std::string& default_key) {
   std::string kind(flags::kJobKind);
   std::string key = default_key;
-  flags::Value::Object attributes;
+  flags::Value::Object members;
   for (const std::string& text : pairs) {
     SILT_TRY_ASSIGN(auto pair, context_pair(text));
     if (pair.first == "kind" || pair.first == "key") {
@@ -87,9 +85,8 @@ Result<flags::Context> job_context(const std::vector<std::string>& pairs, const 
       (pair.first == "kind" ? kind : key) = pair.second.as_string();
       continue;
     }
-    attributes[pair.first] = pair.second;
+    members[pair.first] = pair.second;
   }
-  flags::Value::Object members = attributes;
   members["kind"] = flags::Value(kind);
   members["key"] = flags::Value(key);
   return flags::context_from_value(flags::Value::object(std::move(members)));
@@ -104,18 +101,17 @@ struct FlagsArgs {
 };
 
 // Loads the project's configuration and flags; prints the flag files' problems to stderr.
-Result<std::pair<pipeline::ProjectConfig, std::shared_ptr<const pipeline::FlagFiles>>> load_flags(
-    const FlagsArgs& args, CommandContext& context) {
+Result<std::pair<pipeline::ProjectConfig, pipeline::FlagFiles>> load_flags(const FlagsArgs& args, CommandContext& context) {
   SILT_TRY_ASSIGN(pipeline::ProjectConfig config, load_config_for_command(args.project, context));
   SILT_TRY_ASSIGN(pipeline::FlagFiles files, pipeline::load_flag_files(context.fs(), config.project_dir));
   for (const Diagnostic& diagnostic : files.diagnostics) std::cerr << format_diagnostic(diagnostic) << "\n";
-  return std::pair{std::move(config), std::make_shared<const pipeline::FlagFiles>(std::move(files))};
+  return std::pair{std::move(config), std::move(files)};
 }
 
 int run_list(const FlagsArgs& args, CommandContext& context) {
   auto loaded = load_flags(args, context);
   if (!loaded) return report_error(loaded.error());
-  const pipeline::FlagFiles& files = *loaded->second;
+  const pipeline::FlagFiles& files = loaded->second;
   if (args.json) {
     ordered_json list = ordered_json::array();
     for (const auto& [key, flag] : files.flags.flags) {
@@ -144,9 +140,7 @@ int run_list(const FlagsArgs& args, CommandContext& context) {
     std::cout << "no flags (flag files go in " << loaded->first.project_dir << "/flags: *.yml, *.json)\n";
   } else {
     for (const auto& [key, flag] : files.flags.flags) {
-      std::vector<std::string> variations;
-      for (const auto& value : flag.variations) variations.push_back(shown(value));
-      std::cout << fmt::format("{}  {}  [{}]  version {}  {} rules  {}:{}{}\n", key, flag.on ? "on " : "off", join(variations, ", "),
+      std::cout << fmt::format("{}  {}  [{}]  version {}  {} rules  {}:{}{}\n", key, flag.on ? "on " : "off", flags::variation_list(flag),
                                flag.version, flag.rules.size(), flag.file, flag.line, flag.malformed ? "  MALFORMED" : "");
     }
   }
@@ -156,7 +150,7 @@ int run_list(const FlagsArgs& args, CommandContext& context) {
 int run_eval(const FlagsArgs& args, CommandContext& context) {
   auto loaded = load_flags(args, context);
   if (!loaded) return report_error(loaded.error());
-  const pipeline::FlagFiles& files = *loaded->second;
+  const pipeline::FlagFiles& files = loaded->second;
   flags::Evaluator evaluator(files.flags);
   if (files.flags.find_flag(args.key) == nullptr) {
     auto suggestion = closest_name(args.key, [&] {

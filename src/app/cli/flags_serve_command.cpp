@@ -102,6 +102,29 @@ void reply(httplib::Response& response, int status, const json& body) {
   response.set_content(body.dump(), "application/json");
 }
 
+// The request's context; on a bad body, replies 400 with OFREP's error code (and `key`, for a single
+// evaluation) and gives nullopt.
+std::optional<flags::Context> request_context(const httplib::Request& request, httplib::Response& response,
+                                              const std::optional<std::string>& key) {
+  json answer;
+  if (key) answer["key"] = *key;
+  json body = json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) {
+    answer["errorCode"] = "PARSE_ERROR";
+    answer["errorDetails"] = "the body is not JSON";
+    reply(response, 400, answer);
+    return std::nullopt;
+  }
+  auto context = context_of(body);
+  if (!context) {
+    answer["errorCode"] = context.error().code() == ErrorCode::kNotFound ? "TARGETING_KEY_MISSING" : "INVALID_CONTEXT";
+    answer["errorDetails"] = context.error().message();
+    reply(response, 400, answer);
+    return std::nullopt;
+  }
+  return std::move(*context);
+}
+
 struct ServeArgs {
   ProjectArgs project;
   std::string host = "127.0.0.1";
@@ -131,29 +154,16 @@ int serve(const ServeArgs& args, CommandContext& context) {
   });
   server.Post(R"(/ofrep/v1/evaluate/flags/(.+))", [&](const httplib::Request& request, httplib::Response& response) {
     const std::string key = request.matches[1];
-    json body = json::parse(request.body, nullptr, false);
-    if (body.is_discarded()) return reply(response, 400, json{{"key", key}, {"errorCode", "PARSE_ERROR"}, {"errorDetails", "the body is not JSON"}});
-    auto evaluation_context = context_of(body);
-    if (!evaluation_context) {
-      const bool missing_key = evaluation_context.error().code() == ErrorCode::kNotFound;
-      return reply(response, 400, json{{"key", key}, {"errorCode", missing_key ? "TARGETING_KEY_MISSING" : "INVALID_CONTEXT"},
-                                       {"errorDetails", evaluation_context.error().message()}});
-    }
+    auto evaluation_context = request_context(request, response, key);
+    if (!evaluation_context) return;
     auto files = flags_now();
     const flags::Flag* flag = files->flags.find_flag(key);
-    flags::Evaluation result = flags::Evaluator(files->flags).evaluate(key, *evaluation_context);
     if (flag == nullptr) return reply(response, 404, json{{"key", key}, {"errorCode", "FLAG_NOT_FOUND"}, {"errorDetails", "no flag '" + key + "'"}});
-    reply(response, 200, evaluation_json(key, result, flag));
+    reply(response, 200, evaluation_json(key, flags::Evaluator(files->flags).evaluate(*flag, *evaluation_context), flag));
   });
   server.Post("/ofrep/v1/evaluate/flags", [&](const httplib::Request& request, httplib::Response& response) {
-    json body = json::parse(request.body, nullptr, false);
-    if (body.is_discarded()) return reply(response, 400, json{{"errorCode", "PARSE_ERROR"}, {"errorDetails", "the body is not JSON"}});
-    auto evaluation_context = context_of(body);
-    if (!evaluation_context) {
-      const bool missing_key = evaluation_context.error().code() == ErrorCode::kNotFound;
-      return reply(response, 400, json{{"errorCode", missing_key ? "TARGETING_KEY_MISSING" : "INVALID_CONTEXT"},
-                                       {"errorDetails", evaluation_context.error().message()}});
-    }
+    auto evaluation_context = request_context(request, response, std::nullopt);
+    if (!evaluation_context) return;
     auto files = flags_now();
     flags::Evaluator evaluator(files->flags);
     json list = json::array();

@@ -31,11 +31,10 @@ bool same_files(const std::vector<storage::FileInfo>& a, const std::vector<stora
   return true;
 }
 
-}  // namespace
-
-Result<FlagFiles> load_flag_files(storage::FileSystem& fs, const std::string& project_dir) {
+// Reads and checks the listed files.
+Result<FlagFiles> load_listed(storage::FileSystem& fs, const std::string& project_dir, std::vector<storage::FileInfo> files) {
   FlagFiles out;
-  SILT_TRY_ASSIGN(out.files, list_flag_files(fs, project_dir));
+  out.files = std::move(files);
   for (const storage::FileInfo& file : out.files) {
     SILT_TRY_ASSIGN(std::string text, fs.read(file.path));
     std::string shown = file.path;
@@ -44,6 +43,13 @@ Result<FlagFiles> load_flag_files(storage::FileSystem& fs, const std::string& pr
   }
   flags::check_flag_set(&out.flags, &out.diagnostics);
   return out;
+}
+
+}  // namespace
+
+Result<FlagFiles> load_flag_files(storage::FileSystem& fs, const std::string& project_dir) {
+  SILT_TRY_ASSIGN(std::vector<storage::FileInfo> files, list_flag_files(fs, project_dir));
+  return load_listed(fs, project_dir, std::move(files));
 }
 
 Result<std::shared_ptr<const FlagFiles>> FlagFileProvider::current(std::optional<Error>* reload_error) {
@@ -56,7 +62,7 @@ Result<std::shared_ptr<const FlagFiles>> FlagFileProvider::current(std::optional
   auto files = list_flag_files(fs_, project_dir_);
   if (!files) return failed(files.error());
   if (loaded_ && same_files(loaded_->files, *files)) return loaded_;
-  auto load = load_flag_files(fs_, project_dir_);
+  auto load = load_listed(fs_, project_dir_, std::move(*files));
   if (!load) return failed(load.error());
   loaded_ = std::make_shared<const FlagFiles>(std::move(*load));
   return loaded_;

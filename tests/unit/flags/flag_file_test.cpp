@@ -72,6 +72,24 @@ TEST(FlagFileTest, AnyProblemInAFlagMakesItServeItsDefault) {
   EXPECT_EQ(result.reason.error_kind, ErrorKind::kMalformedFlag);
 }
 
+TEST(FlagFileTest, SegmentsMatchingEachOtherInACycleAreMalformed) {
+  FlagSet flags;
+  auto lines = problems(R"(
+segments:
+  a: {rules: [{clauses: [{op: segmentMatch, values: [b]}]}]}
+  b: {rules: [{clauses: [{op: segmentMatch, values: [a]}]}]}
+f:
+  variations: [x, y]
+  rules: [{clauses: [{op: segmentMatch, values: [a]}], serve: y}]
+  fallthrough: x
+)",
+                        FlagFileFormat::kSiltYaml, &flags);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "flags/f.yml:4:26: segments match each other in a cycle: a -> b -> a");
+  Evaluation result = Evaluator(flags).evaluate("f", Context(SingleContext("job", "j")));
+  EXPECT_EQ(result.reason.error_kind, ErrorKind::kMalformedFlag);
+}
+
 TEST(FlagFileTest, DuplicateKeysAndRedefinedFlags) {
   FlagSet flags;
   auto first = problems("f: {variations: [a], fallthrough: a}\n", FlagFileFormat::kSiltYaml, &flags);
