@@ -85,6 +85,15 @@ struct MergeOptions {
   bool prepare_only = false;                             // as WriteOptions::prepare_only
 };
 
+// TableOps::publish: what the published table records besides the files.
+struct PublishOptions {
+  // The source table's root relative to the published table's root ("_versions/schema=v1"); its
+  // files are named by this prefix in the published table's add actions.
+  std::string prefix;
+  std::map<std::string, std::string> configuration;  // set in the published table's metadata
+  std::map<std::string, std::string> commit_info;    // as WriteOptions::commit_info
+};
+
 struct OperationReport {
   std::string operation;
   int64_t version = -1;        // committed version; -1 when nothing was committed
@@ -135,6 +144,11 @@ class TableOps {
   Result<OperationReport> remove_where(const std::string& root, const std::string& predicate);
   Result<OperationReport> restore(const std::string& root, int64_t version);
   Result<OperationReport> checkpoint(const std::string& root);
+  // Makes the table at `root` hold exactly the live files of `source`, a table under
+  // `root`/options.prefix, with its schema and partitioning: one commit that removes the files it
+  // held and adds the source's by relative path. No data file is read, copied or written; a table
+  // that does not exist is created. Skipped when it already holds those files and metadata.
+  Result<OperationReport> publish(const std::string& root, const delta::Snapshot& source, const PublishOptions& options);
   // Makes a prepared commit. Idempotent: when a commit with its txn id already exists after its
   // read version, reports that version instead of committing again. Conflicts with commits made
   // since the read version are checked as for any commit.

@@ -406,4 +406,22 @@ Evaluation Evaluator::evaluate_as(std::string_view key, const Context& context, 
   return result;
 }
 
+// OpenFeature's reasons for LaunchDarkly's; LaunchDarkly's own goes in the metadata.
+std::string openfeature_reason(const Evaluation& result, const Flag* flag) {
+  switch (result.reason.kind) {
+    case ReasonKind::kOff: return "DISABLED";
+    case ReasonKind::kTargetMatch: return "TARGETING_MATCH";
+    case ReasonKind::kRuleMatch: {
+      bool rollout = flag != nullptr && result.reason.rule_index >= 0 &&
+                     flag->rules[static_cast<size_t>(result.reason.rule_index)].serve.rollout.has_value();
+      return rollout ? "SPLIT" : "TARGETING_MATCH";
+    }
+    case ReasonKind::kFallthrough:
+      return flag != nullptr && flag->fallthrough.rollout ? "SPLIT" : "DEFAULT";
+    case ReasonKind::kPrerequisiteFailed: return "PREREQUISITE_FAILED";
+    case ReasonKind::kError: return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
 }  // namespace silt::flags

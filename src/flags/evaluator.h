@@ -38,6 +38,10 @@ struct Evaluation {
   int flag_version = 0;  // 0 when the flag was not found
 };
 
+// OpenFeature's reason for an evaluation ("DISABLED", "TARGETING_MATCH", "SPLIT" for a rollout,
+// "DEFAULT", "PREREQUISITE_FAILED", "ERROR"); `flag` tells rollouts apart (nullptr when not found).
+std::string openfeature_reason(const Evaluation& result, const Flag* flag);
+
 class Evaluator {
  public:
   // `flags` must outlive the evaluator.

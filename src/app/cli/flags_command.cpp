@@ -11,6 +11,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
+#include "pipeline/run/flag_snapshot.h"
 #include "app/cli/project_support.h"
 #include "base/strings.h"
 #include "flags/evaluator.h"
@@ -53,43 +54,6 @@ std::string evaluation_text(const std::string& key, const flags::Evaluation& res
   if (result.reason.in_experiment) reason += ", in experiment";
   std::string variation = result.variation ? fmt::format("variation {}", *result.variation) : "no variation";
   return fmt::format("{} = {} ({}, {}, flag version {})", key, result.value.to_json(), variation, reason, result.flag_version);
-}
-
-// `name=value`: the value typed as JSON when it is a JSON scalar (true, 3, 1.5, null, "quoted"),
-// else a string.
-Result<std::pair<std::string, flags::Value>> context_pair(const std::string& text) {
-  size_t equals = text.find('=');
-  if (equals == std::string::npos || equals == 0) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("--context '{}' is not NAME=VALUE (for example --context environment=prod)", text));
-  }
-  std::string name = text.substr(0, equals);
-  std::string raw = text.substr(equals + 1);
-  auto parsed = flags::parse_json(raw);
-  if (parsed && !parsed->is_array() && !parsed->is_object()) return std::pair{name, *parsed};
-  return std::pair{name, flags::Value(raw)};
-}
-
-// The job context of `silt run` and `silt flags eval`: kind "job", key the project's name, unless
-// --context kind=... or key=... say otherwise.
-Result<flags::Context> job_context(const std::vector<std::string>& pairs, const std::string& default_key) {
-  std::string kind(flags::kJobKind);
-  std::string key = default_key;
-  flags::Value::Object members;
-  for (const std::string& text : pairs) {
-    SILT_TRY_ASSIGN(auto pair, context_pair(text));
-    if (pair.first == "kind" || pair.first == "key") {
-      if (!pair.second.is_string() || pair.second.as_string().empty()) {
-        return make_error(ErrorCode::kInvalidArgument, fmt::format("--context {}= needs a non-empty string", pair.first));
-      }
-      (pair.first == "kind" ? kind : key) = pair.second.as_string();
-      continue;
-    }
-    members[pair.first] = pair.second;
-  }
-  members["kind"] = flags::Value(kind);
-  members["key"] = flags::Value(key);
-  return flags::context_from_value(flags::Value::object(std::move(members)));
 }
 
 struct FlagsArgs {
@@ -162,7 +126,7 @@ int run_eval(const FlagsArgs& args, CommandContext& context) {
                              suggestion ? fmt::format(" (did you mean '{}'?)", *suggestion) : "");
   }
   if (args.contexts_file.empty()) {
-    auto job = job_context(args.context, loaded->first.name);
+    auto job = pipeline::job_context(args.context, loaded->first.name);
     if (!job) return report_error(job.error());
     flags::Evaluation result = evaluator.evaluate(args.key, *job);
     std::cout << (args.json ? evaluation_json(args.key, result).dump() : evaluation_text(args.key, result)) << "\n";

@@ -32,24 +32,6 @@ void stop_on_signal(int) {
   if (g_server != nullptr) g_server->stop();
 }
 
-// OpenFeature's reasons for LaunchDarkly's; LaunchDarkly's own goes in the metadata.
-std::string openfeature_reason(const flags::Evaluation& result, const flags::Flag* flag) {
-  switch (result.reason.kind) {
-    case flags::ReasonKind::kOff: return "DISABLED";
-    case flags::ReasonKind::kTargetMatch: return "TARGETING_MATCH";
-    case flags::ReasonKind::kRuleMatch: {
-      bool rollout = flag != nullptr && result.reason.rule_index >= 0 &&
-                     flag->rules[static_cast<size_t>(result.reason.rule_index)].serve.rollout.has_value();
-      return rollout ? "SPLIT" : "TARGETING_MATCH";
-    }
-    case flags::ReasonKind::kFallthrough:
-      return flag != nullptr && flag->fallthrough.rollout ? "SPLIT" : "DEFAULT";
-    case flags::ReasonKind::kPrerequisiteFailed: return "PREREQUISITE_FAILED";
-    case flags::ReasonKind::kError: return "ERROR";
-  }
-  return "UNKNOWN";
-}
-
 // An OpenFeature evaluation context as a silt context: targetingKey is the key, an attribute
 // "kind" the kind (default job); {"kind": "multi", ...} as LaunchDarkly writes it.
 Result<flags::Context> context_of(const json& body) {
@@ -80,7 +62,7 @@ json evaluation_json(const std::string& key, const flags::Evaluation& result, co
     return out;
   }
   out["value"] = json::parse(result.value.to_json());
-  out["reason"] = openfeature_reason(result, flag);
+  out["reason"] = flags::openfeature_reason(result, flag);
   if (result.variation) {
     out["variant"] = result.value.is_string() ? result.value.as_string() : std::to_string(*result.variation);
   }

@@ -152,6 +152,31 @@ void print_summary(const pipeline::RunRecord& record) {
                            record.count(pipeline::ModelStatus::kSkipped),
                            seconds(record.finished_ms - record.started_ms));
   std::cout << render_table(models_table(record));
+  if (record.flags) {
+    for (const auto& flag : record.flags->flags) {
+      std::string detail = flag.reason;
+      if (flag.reason == "RULE_MATCH") detail += fmt::format(" rule {}", flag.rule_index);
+      if (!flag.error_kind.empty()) detail += " " + flag.error_kind;
+      std::cout << fmt::format("flag {} = {} ({}, flag version {}) for {}{}\n", flag.key,
+                               flag.variant.empty() ? flag.value : flag.variant, detail, flag.flag_version,
+                               record.flags->context_key,
+                               record.flags->replayed_from.empty() ? "" : " (replayed from run " + record.flags->replayed_from + ")");
+    }
+  }
+  for (const auto& model : record.models) {
+    if (model.version.empty()) continue;
+    std::cout << fmt::format("{}: version {}: {}{}\n", model.model, model.version, model.version_reason,
+                             model.published_version >= 0
+                                 ? fmt::format("; published as {} version {}", model.table, model.published_version)
+                                 : "");
+    if (!model.diff_report.empty()) {
+      std::cout << fmt::format("{}: shadow diff (nothing committed), report {}\n{}\n", model.model, model.diff_report,
+                               model.message);
+    }
+  }
+  if (record.degraded()) {
+    std::cout << "degraded: " << join(record.degraded_reasons, "; ") << "\n";
+  }
 }
 
 struct RunArgs {
@@ -163,6 +188,9 @@ struct RunArgs {
   std::string resume;
   std::string lock = "project";
   bool json = false;
+  std::vector<std::string> context;
+  std::string flags_from;
+  std::vector<std::string> shadow;
 };
 
 // A run date as given on the command line: YYYY-MM-DD, a real date from 1900 to 9999.
@@ -190,6 +218,15 @@ void add_run_options(CLI::App* cmd, RunArgs& args, bool with_date) {
                   "different names to run at once");
   cmd->add_option("--threads", args.threads, "models run at once (default 1)")->check(CLI::Range(1, 64));
   cmd->add_flag("--json", args.json, "print the run record as JSON");
+  cmd->add_option("--context", args.context,
+                  "an attribute of the job context flags are evaluated for, NAME=VALUE (repeatable; key=... sets the "
+                  "key, default the project's name)");
+}
+
+void set_flag_options(pipeline::RunOptions& options, const RunArgs& args) {
+  options.context = args.context;
+  options.flags_from = args.flags_from;
+  options.shadow = args.shadow;
 }
 
 int finish_run(const Result<pipeline::RunRecord>& record, bool as_json) {
@@ -208,6 +245,10 @@ void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
   add_run_options(cmd, *args, true);
   cmd->add_option("--resume", args->resume, "re-run the models that failed or were skipped in this run id");
+  cmd->add_option("--flags-from", args->flags_from, "evaluate no flag: use the flags this run id recorded");
+  cmd->add_option("--shadow", args->shadow,
+                  "run every version of these versioned models on the same input and report their differences; "
+                  "they commit nothing and their published tables do not move (repeatable)");
   cmd->callback([args, &context, exit_code]() {
     context.begin();
     auto project = load_project_for_command(args->project, context);
@@ -228,6 +269,7 @@ void register_run(CLI::App& app, CommandContext& context, int* exit_code) {
     options.threads = args->threads;
     options.lock = args->lock;
     options.resume_run_id = args->resume;
+    set_flag_options(options, *args);
     ProgressPrinter progress(!args->json && isatty(STDERR_FILENO));
     pipeline::Runner runner(**project, context.fs());
     CancelOnSignal cancel_on_signal(runner);
@@ -275,6 +317,7 @@ void register_backfill(CLI::App& app, CommandContext& context, int* exit_code) {
       options.threads = args->threads;
       options.lock = args->lock;
       options.command = "backfill";
+      set_flag_options(options, *args);
       auto record = runner.run(options, &progress);
       if (runner.cancelled()) {
         *exit_code = kExitFailed;

@@ -50,7 +50,17 @@ struct ModelConfig {
   std::vector<std::string> tags;
   bool enabled = true;
   QualityConfig quality;                  // contract, checks, on_failure (model config or contracts/*.yml)
+  // Versioned models: each version's SQL file as written (relative to the configuration file's
+  // directory), in the order written. A run computes the version `version_flag` names; with
+  // `published`, consumers read a table that points at that version's files.
+  std::vector<std::pair<std::string, std::string>> versions;
+  std::string version_flag;
+  std::string default_version;            // when the flag cannot be evaluated; "" -> the first version
+  bool published = true;
+  bool fallback_on_gate = false;          // a version failing its gate falls back to the default version
+  std::vector<std::string> diff_key;      // the key shadow diffs match rows by; empty -> unique_key
 };
+
 
 // A table name as written in a model's SQL, with its position in the model file (1-based).
 struct TableReference {
@@ -58,6 +68,17 @@ struct TableReference {
   std::string name;
   int line = 0;
   int column = 0;
+};
+
+// One version of a versioned model: its SQL and what that SQL reads.
+struct ModelVersion {
+  std::string name;   // "v1"
+  std::string file;   // relative to the project directory
+  std::string path;   // absolute
+  std::string sql;
+  std::vector<TableReference> references;
+  std::vector<std::string> depends_on;
+  std::vector<std::string> sources;
 };
 
 struct Model {
@@ -72,8 +93,20 @@ struct Model {
   std::vector<std::string> depends_on;     // model names, sorted, unique
   std::vector<std::string> sources;        // source names read (schema "source"), sorted, unique
 
+  std::vector<ModelVersion> versions;      // versioned models (their depends_on and sources are the union)
+  std::string version;  // set by as_version: this is that version of the model, with its own table
+
   std::string qualified_name() const { return schema + "." + table; }
+  bool versioned() const { return !versions.empty(); }
+  const ModelVersion* find_version(std::string_view name) const;
+  // The version the model runs when its flag cannot say: default_version, else the first.
+  const std::string& fallback_version() const;
+  // The model as one of its versions: that version's SQL, file and references.
+  Model as_version(const ModelVersion& version) const;
 };
+
+// The directory of a version's table under the published table's root: "_versions/schema=v1".
+std::string version_directory(const std::string& version);
 
 // A whole project: silt.yaml plus its models, validated, in dependency order.
 struct Project {
@@ -84,10 +117,14 @@ struct Project {
   const Model* find(std::string_view name) const;
   // Names of the models that depend on `name` directly.
   std::vector<std::string> dependents(const std::string& name) const;
-  // Storage location of a model's table: <storage_root>/<schema>/<table>.
+  // Storage location of a model's table: <storage_root>/<schema>/<table>; for a model as one of its
+  // versions (Model::as_version), that version's table (version_location).
   std::string table_location(const Model& model) const;
   // Where a model's quarantined rows go: <table location>__quarantine.
   std::string quarantine_location(const Model& model) const { return table_location(model) + "__quarantine"; }
+  // Where a versioned model's version lives: <table location>/_versions/schema=<version>, under the
+  // published table's root in a directory Delta's VACUUM leaves alone (its name starts with '_').
+  std::string version_location(const Model& model, const std::string& version) const;
 };
 
 // Loads silt.yaml and every model under the model paths, parses each model's SQL with DuckDB to find

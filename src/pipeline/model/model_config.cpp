@@ -26,7 +26,11 @@ const std::vector<std::string> kModelKeys = {
     "materialized", "unique_key",    "partition_by", "time_column",      "lookback", "strategy",
     "updated_at",   "check_columns", "hard_deletes", "on_schema_change", "schema",   "alias",
     "description",  "owner",         "tags",         "enabled",          "contract", "checks",
-    "on_failure",   "max_quarantine_pct", "on_input_rewrite"};
+    "on_failure",   "max_quarantine_pct", "on_input_rewrite", "versions", "version_flag", "default_version",
+    "published", "fallback_on_gate", "diff_key"};
+// Keys that mean something only for a versioned model.
+const std::vector<std::string> kVersionedOnlyKeys = {"version_flag", "default_version", "published",
+                                                     "fallback_on_gate"};
 const std::vector<std::string> kMaterializations = {"table", "append", "merge", "incremental", "snapshot"};
 const std::vector<std::string> kStrategies = {"timestamp", "check"};
 const std::vector<std::string> kHardDeletes = {"ignore", "invalidate"};
@@ -60,6 +64,8 @@ class ConfigReader : public YamlReader {
       if (std::find(kQualityKeys.begin(), kQualityKeys.end(), name) != kQualityKeys.end()) {
         if (!out.first_quality_key) out.first_quality_key = position_of(key);
         quality_.read_key(name, key, value, out.config.quality, out.quality);
+      } else if (name == "versions") {
+        read_versions(value, out);
       } else {
         read_key(name, value, out.config);
       }
@@ -113,7 +119,48 @@ class ConfigReader : public YamlReader {
       config.tags = names(value, key);
     } else if (key == "enabled") {
       if (auto flag = boolean(value, key)) config.enabled = *flag;
+    } else if (key == "version_flag" || key == "default_version") {
+      if (auto text = text_value(value, key)) (key == "version_flag" ? config.version_flag : config.default_version) = *text;
+    } else if (key == "published") {
+      if (auto flag = boolean(value, key)) config.published = *flag;
+    } else if (key == "fallback_on_gate") {
+      if (auto flag = boolean(value, key)) config.fallback_on_gate = *flag;
+    } else if (key == "diff_key") {
+      config.diff_key = names(value, key);
     }
+  }
+
+  // versions: {v1: model_v1.sql, v2: model_v2.sql}
+  void read_versions(const YAML::Node& node, ParsedModelConfig& out) {
+    if (!node.IsMap() || node.size() == 0) {
+      error(node, fmt::format("'versions' must map each version name to its SQL file, such as "
+                              "{{v1: orders_v1.sql, v2: orders_v2.sql}}, got {}",
+                              node.IsMap() ? "an empty mapping" : node_kind(node)));
+      return;
+    }
+    for (const auto& [key, value] : entries(node, "version")) {
+      const std::string& name = key.Scalar();
+      if (!is_version_name(name)) {
+        error(key, fmt::format("invalid version name '{}' (use letters, digits, '_' and '-', at most 64 characters)",
+                               name));
+        continue;
+      }
+      auto file = text_value(value, "versions." + name);
+      if (!file) continue;
+      if (!ends_with(*file, ".sql")) {
+        error(value, fmt::format("the file of version '{}' must be a .sql file, got '{}'", name, *file));
+        continue;
+      }
+      out.config.versions.emplace_back(name, *file);
+      out.version_files[name] = position_of(value);
+    }
+  }
+
+  static bool is_version_name(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
   }
 
   // Days: 3 or "3d".
@@ -177,6 +224,28 @@ class ConfigReader : public YamlReader {
     if (config.materialized != Materialization::kAppend && out.keys.count("on_input_rewrite")) {
       add(out.keys.at("on_input_rewrite"),
           fmt::format("'on_input_rewrite' applies only to materialized: append (this model is '{}')", kind));
+    }
+    if (config.versions.empty() && !out.keys.count("versions")) {
+      for (const auto& key : kVersionedOnlyKeys) {
+        if (out.keys.count(key)) {
+          add(out.keys.at(key), fmt::format("'{}' applies only to a versioned model (set 'versions' too)", key));
+        }
+      }
+    }
+    if (!config.versions.empty()) {
+      if (config.version_flag.empty() && !out.keys.count("version_flag")) {
+        add(out.keys.at("versions"),
+            "a versioned model needs 'version_flag': the flag whose value names the version a run computes");
+      }
+      if (!config.default_version.empty()) {
+        std::vector<std::string> names;
+        for (const auto& [name, file] : config.versions) names.push_back(name);
+        if (std::find(names.begin(), names.end(), config.default_version) == names.end()) {
+          add(out.values.at("default_version"),
+              fmt::format("default_version '{}' is not one of the versions ({})", config.default_version,
+                          join(names, ", ")));
+        }
+      }
     }
     if (config.materialized != Materialization::kSnapshot) {
       for (const auto& key : kSnapshotOnlyKeys) {

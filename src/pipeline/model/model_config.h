@@ -48,6 +48,7 @@ struct ParsedModelConfig {
   // The quality keys (contract, checks, on_failure, max_quarantine_pct) make up config.quality.
   std::optional<TextPosition> first_quality_key;  // position of the first one written, if any
   QualityPositions quality;
+  std::map<std::string, TextPosition> version_files;  // by version name: where its file was written
 };
 
 // Reads configuration YAML: known keys, their values, and their consistency with the

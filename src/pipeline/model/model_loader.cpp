@@ -19,6 +19,7 @@
 #include "engine/sql_references.h"
 #include "pipeline/model/model.h"
 #include "pipeline/model/model_config.h"
+#include "pipeline/model/model_loader_internal.h"
 #include "pipeline/project/project_loader.h"
 #include "pipeline/quality/quality.h"
 
@@ -44,42 +45,7 @@ constexpr const char* kSourceSchema = "source";
 constexpr const char* kDefaultSchema = "main";
 constexpr const char* kContractsDirectory = "contracts";
 
-// A .sql file found under a model path.
-struct ModelFile {
-  fs::path path;          // absolute
-  std::string file;       // relative to the project directory
-  std::string directory;  // name of the directory holding it, "" when directly in the model path
-};
-
-// A model plus what only loading needs: where its configuration was written and where it first
-// reads each model it depends on (for diagnostics about names and cycles).
-struct LoadedModel {
-  Model model;
-  std::string config_file;
-  std::map<std::string, TextPosition> config_values;
-  std::map<std::string, TextPosition> first_reference;  // by model name
-  bool parse_sql = true;  // false when the header is malformed (the SQL error would only repeat it)
-  // Where model.config.quality was configured (the model's configuration or a contracts file);
-  // quality_file is "" when nowhere.
-  std::string quality_file;
-  TextPosition quality_at;
-  QualityPositions quality_positions;
-};
-
 bool same_name(const std::string& a, const std::string& b) { return to_lower(a) == to_lower(b); }
-
-// A DuckDB message on one line.
-std::string one_line(const std::string& message) {
-  std::string out;
-  for (char c : message) {
-    if (c == '\n') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return std::string(trim(out));
-}
 
 // 1-based line and column of a byte offset; columns count UTF-8 characters, as editors do.
 TextPosition position_at(const std::string& text, size_t offset) {
@@ -151,13 +117,28 @@ class ModelSetLoader {
       : config_(config), diagnostics_(diagnostics) {}
 
   Result<std::vector<Model>> load() {
-    for (const ModelFile& file : discover()) read_model(file);
+    const std::vector<ModelFile> files = discover();
+    std::set<fs::path> sql_files, claimed;
+    for (const ModelFile& file : files) {
+      if (file.path.extension() == ".sql") sql_files.insert(file.path);
+    }
+    // A configuration file without a SQL file of its name may define a versioned model, whose
+    // version files are then not models of their own.
+    for (const ModelFile& file : files) {
+      if (file.path.extension() == ".sql") continue;
+      fs::path sql = file.path;
+      sql.replace_extension(".sql");
+      if (!sql_files.count(sql)) read_versioned_model(file, claimed);
+    }
+    for (const ModelFile& file : files) {
+      if (file.path.extension() == ".sql" && !claimed.count(file.path)) read_model(file);
+    }
     resolve_tables();
     read_contracts();
     resolve_relationships();
     if (!loaded_.empty()) SILT_TRY(check_with_duckdb());
     add_check_dependencies();
-    return order();
+    return order_models(loaded_, diagnostics_);
   }
 
  private:
@@ -170,7 +151,7 @@ class ModelSetLoader {
     return rel.empty() ? path.string() : rel.generic_string();
   }
 
-  // Every *.sql file under the model paths, sorted; hidden directories are skipped.
+  // Every *.sql, *.yml and *.yaml file under the model paths, sorted; hidden directories are skipped.
   std::vector<ModelFile> discover() {
     std::vector<ModelFile> files;
     std::set<fs::path> seen;
@@ -200,7 +181,9 @@ class ModelSetLoader {
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }
-        if (path.extension() != ".sql" || !it->is_regular_file(ec)) continue;
+        const fs::path extension = path.extension();
+        if (extension != ".sql" && extension != ".yml" && extension != ".yaml") continue;
+        if (!it->is_regular_file(ec)) continue;
         if (!seen.insert(path.lexically_normal()).second) continue;  // overlapping model paths
         ModelFile file;
         file.path = path.lexically_normal();
@@ -215,21 +198,82 @@ class ModelSetLoader {
     return files;
   }
 
-  void read_model(const ModelFile& file) {
-    const std::string name = file.path.stem().string();
+  // A model's name is its file's stem: a valid identifier, unique in the project.
+  bool check_name(const ModelFile& file, const std::string& name) {
     if (!is_identifier(name)) {
       add(file.file, {1, 1},
           fmt::format("invalid model name '{}' (a model is named after its file: use letters, digits and "
                       "underscores, not starting with a digit)",
                       name));
-      return;
+      return false;
     }
     for (const LoadedModel& other : loaded_) {
       if (same_name(other.model.name, name)) {
         add(file.file, {1, 1}, fmt::format("duplicate model name '{}' (also {})", name, other.model.file));
-        return;
+        return false;
       }
     }
+    return true;
+  }
+
+  // A configuration file with `versions`: the model it defines, each version's SQL read from the
+  // file it names (relative to the configuration file). Any other configuration file without a SQL
+  // file beside it is not a model and is left alone.
+  void read_versioned_model(const ModelFile& file, std::set<fs::path>& claimed) {
+    auto text = read_text(file.path);
+    if (!text) return;
+    std::vector<Diagnostic> problems;
+    ParsedModelConfig parsed = parse_model_config(*text, file.file, &problems);
+    if (!parsed.keys.count("versions")) return;
+    diagnostics_.insert(diagnostics_.end(), problems.begin(), problems.end());
+    const std::string name = file.path.stem().string();
+    LoadedModel loaded;
+    Model& model = loaded.model;
+    model.name = name;
+    model.file = file.file;
+    model.path = file.path.string();
+    loaded.config_file = file.file;
+    for (const auto& [version_name, written] : parsed.config.versions) {
+      const TextPosition at = parsed.version_files.at(version_name);
+      const fs::path path = (file.path.parent_path() / written).lexically_normal();
+      claimed.insert(path);
+      ModelVersion version;
+      version.name = version_name;
+      version.file = relative(path);
+      version.path = path.string();
+      std::error_code ec;
+      auto sql = fs::is_regular_file(path, ec) ? read_text(path) : std::nullopt;
+      if (!sql) {
+        add(file.file, at, fmt::format("the file of version '{}' does not exist: {} (paths are relative to {})",
+                                       version_name, version.file, relative(file.path.parent_path())));
+        loaded.parse_sql = false;
+        continue;
+      }
+      version.sql = std::move(*sql);
+      const size_t problems_before = diagnostics_.size();
+      if (auto header = find_config_header(version.sql, version.file, &diagnostics_)) {
+        add(version.file, header->start,
+            fmt::format("a version file holds only the version's SQL: configure model '{}' in {}", name, file.file));
+      }
+      if (diagnostics_.size() != problems_before) loaded.parse_sql = false;
+      model.versions.push_back(std::move(version));
+    }
+    if (model.versions.empty()) loaded.parse_sql = false;  // no valid version: its problems are reported
+    if (!check_name(file, name)) return;
+    model.config = std::move(parsed.config);
+    loaded.config_values = std::move(parsed.values);
+    if (parsed.first_quality_key) {
+      loaded.quality_file = loaded.config_file;
+      loaded.quality_at = *parsed.first_quality_key;
+      loaded.quality_positions = std::move(parsed.quality);
+    }
+    resolve_name(loaded, file);
+    loaded_.push_back(std::move(loaded));
+  }
+
+  void read_model(const ModelFile& file) {
+    const std::string name = file.path.stem().string();
+    if (!check_name(file, name)) return;
     auto text = read_text(file.path);
     if (!text) {
       add(file.file, {}, fmt::format("cannot read the model file {}", file.path.string()));
@@ -468,9 +512,31 @@ class ModelSetLoader {
     if (!connection) return connection.error().with_context("opening DuckDB to parse models");
     for (size_t i = 0; i < loaded_.size(); ++i) {
       if (!loaded_[i].parse_sql) continue;
-      auto references = engine::find_sql_references(**connection, loaded_[i].model.sql);
-      if (!references) return references.error().with_context("parsing " + loaded_[i].model.file);
-      resolve_references(i, *references);
+      Model& model = loaded_[i].model;
+      if (!model.versioned()) {
+        ModelVersion unit;
+        unit.file = model.file;
+        unit.sql = model.sql;
+        auto references = engine::find_sql_references(**connection, unit.sql);
+        if (!references) return references.error().with_context("parsing " + unit.file);
+        resolve_references(i, *references, unit);
+        model.references = std::move(unit.references);
+        model.depends_on = std::move(unit.depends_on);
+        model.sources = std::move(unit.sources);
+        continue;
+      }
+      // A versioned model waits for what any of its versions reads (a shadow run computes them all).
+      std::set<std::string> depends_on, sources;
+      for (ModelVersion& version : model.versions) {
+        auto references = engine::find_sql_references(**connection, version.sql);
+        if (!references) return references.error().with_context("parsing " + version.file);
+        resolve_references(i, *references, version);
+        depends_on.insert(version.depends_on.begin(), version.depends_on.end());
+        sources.insert(version.sources.begin(), version.sources.end());
+        model.references.insert(model.references.end(), version.references.begin(), version.references.end());
+      }
+      model.depends_on.assign(depends_on.begin(), depends_on.end());
+      model.sources.assign(sources.begin(), sources.end());
     }
     check_contract_types(**connection);
     for (const auto& loaded : loaded_) {
@@ -494,7 +560,7 @@ class ModelSetLoader {
         if (column.type.empty()) continue;
         auto [it, inserted] = problems.emplace(column.type, std::nullopt);
         if (inserted) {
-          it->second = type_problem(connection, column.type);
+          it->second = contract_type_problem(connection, column.type);
           // DuckDB suggests only from its catalog (where JSON is the one type); suggest from every type name.
           if (it->second && it->second->find("does not exist") != std::string::npos) {
             if (!type_names) type_names = duckdb_type_names(connection);
@@ -512,111 +578,67 @@ class ModelSetLoader {
     }
   }
 
-  // DuckDB's message when `type` is not a type, nullopt when it is.
-  static std::optional<std::string> type_problem(engine::duckdb::Connection& connection, const std::string& type) {
-    // The type goes into SQL text: parentheses that close the cast early or a ';' would make it
-    // something other than a type.
-    int depth = 0;
-    char quote = 0;
-    for (char c : type) {
-      if (quote != 0) {
-        if (c == quote) quote = 0;
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')' && --depth < 0) {
-        break;
-      } else if (c == ';') {
-        depth = -1;
-        break;
-      }
-    }
-    if (depth != 0 || quote != 0) return std::string("not a type (unbalanced parentheses, quotes or a ';')");
-    auto result = connection.query_value(fmt::format("SELECT CAST(NULL AS {})", type));
-    if (result) return std::nullopt;
-    std::string message = result.error().message();
-    const size_t suggestion = message.find("\nDid you mean");
-    if (suggestion != std::string::npos) message.erase(suggestion);
-    return one_line(message);
-  }
-
-  // DuckDB's type names, canonical ones ("BIGINT") first, then aliases ("INT8"); empty when they
-  // cannot be read (suggestions are a courtesy).
-  static std::vector<std::string> duckdb_type_names(engine::duckdb::Connection& connection) {
-    std::vector<std::string> names;
-    for (const char* column : {"logical_type", "type_name"}) {
-      auto result = connection.query_text(
-          fmt::format("SELECT DISTINCT upper({0}) AS name FROM duckdb_types() ORDER BY name", column));
-      if (!result) continue;
-      for (const auto& row : result->rows) {
-        if (!row.empty() && row[0] && std::find(names.begin(), names.end(), *row[0]) == names.end()) {
-          names.push_back(*row[0]);
-        }
-      }
-    }
-    return names;
-  }
-
-  void resolve_references(size_t index, const engine::SqlReferences& parsed) {
+  // Resolves what `unit` (the model's SQL, or one of its versions) reads into its references,
+  // depends_on and sources.
+  void resolve_references(size_t index, const engine::SqlReferences& parsed, ModelVersion& unit) {
     LoadedModel& loaded = loaded_[index];
-    Model& model = loaded.model;
-    const TextPosition statement = position_at(model.sql, first_statement_offset(model.sql));
+    const Model& model = loaded.model;
+    const TextPosition statement = position_at(unit.sql, first_statement_offset(unit.sql));
     switch (parsed.problem) {
       case engine::SqlProblem::kNone:
         break;
       case engine::SqlProblem::kSyntax:
-        add(model.file, parsed.has_error_offset ? syntax_error_position(model.sql, parsed.error_offset) : statement,
+        add(unit.file, parsed.has_error_offset ? syntax_error_position(unit.sql, parsed.error_offset) : statement,
             parsed.error);
         return;
       case engine::SqlProblem::kNotSelect:
-        add(model.file, statement, "a model must be a single SELECT statement");
+        add(unit.file, statement, "a model must be a single SELECT statement");
         return;
       case engine::SqlProblem::kMultipleStatements:
-        add(model.file, statement,
+        add(unit.file, statement,
             fmt::format("a model must be a single SELECT statement (found {} statements)", parsed.statement_count));
         return;
       case engine::SqlProblem::kEmpty:
-        add(model.file, {1, 1}, "a model must be a single SELECT statement (the file has none)");
+        add(unit.file, {1, 1}, "a model must be a single SELECT statement (the file has none)");
         return;
     }
 
     std::set<std::string> depends_on;
     std::set<std::string> sources;
     for (const engine::SqlTableReference& table : parsed.tables) {
-      const TextPosition at = position_at(model.sql, table.offset);
-      model.references.push_back(TableReference{table.schema, table.table, at.line, at.column});
+      const TextPosition at = position_at(unit.sql, table.offset);
+      unit.references.push_back(TableReference{table.schema, table.table, at.line, at.column});
       std::string written = table.schema.empty() ? table.table : table.schema + "." + table.table;
       if (!table.catalog.empty()) {
-        add(model.file, at, unknown_table(table.catalog + "." + written, table.table));
+        add(unit.file, at, unknown_table(table.catalog + "." + written, table.table));
         continue;
       }
       if (same_name(table.schema, kSourceSchema)) {
         auto source = sources_.find(to_lower(table.table));
         if (source == sources_.end()) {
-          add(model.file, at, unknown_source(written));
+          add(unit.file, at, unknown_source(written));
         } else {
           sources.insert(source->second);
         }
         continue;
       }
-      auto target = find_model(table.schema, table.table, model.file, at);
+      auto target = find_model(table.schema, table.table, unit.file, at);
       if (!target) continue;
       const Model& dependency = loaded_[*target].model;
       if (*target == index) {
-        add(model.file, at, fmt::format("a model cannot read its own table ('{}')", model.qualified_name()));
+        add(unit.file, at, fmt::format("a model cannot read its own table ('{}')", model.qualified_name()));
         continue;
       }
       // A disabled model's table is not kept current, so an enabled model must not read it.
       if (!dependency.config.enabled && model.config.enabled) {
-        add(model.file, at,
+        add(unit.file, at,
             fmt::format("'{}' is the table of model '{}', which is disabled (enabled: false)", written, dependency.name));
       }
       depends_on.insert(dependency.name);
-      loaded.first_reference.emplace(dependency.name, at);
+      loaded.first_reference.emplace(dependency.name, at);  // the first version's first
     }
-    model.depends_on.assign(depends_on.begin(), depends_on.end());
-    model.sources.assign(sources.begin(), sources.end());
+    unit.depends_on.assign(depends_on.begin(), depends_on.end());
+    unit.sources.assign(sources.begin(), sources.end());
   }
 
   // The model a (possibly unqualified) table name refers to; reports unknown and ambiguous names.
@@ -677,124 +699,6 @@ class ModelSetLoader {
     }
     if (names.empty()) return fmt::format("unknown source '{}' (silt.yaml defines no sources)", written);
     return fmt::format("unknown source '{}' (silt.yaml defines: {})", written, join(names, ", "));
-  }
-
-  // Dependencies first, ties by name (Kahn's algorithm with an ordered ready set). Models left over
-  // are on or behind a cycle; each cycle is reported once.
-  std::vector<Model> order() {
-    const size_t n = loaded_.size();
-    std::vector<std::vector<size_t>> dependencies(n), dependents(n);
-    for (size_t i = 0; i < n; ++i) {
-      for (const std::string& name : loaded_[i].model.depends_on) {
-        const size_t target = by_name_.at(to_lower(name));
-        dependencies[i].push_back(target);
-        dependents[target].push_back(i);
-      }
-    }
-    std::vector<size_t> waiting(n);
-    std::set<std::pair<std::string, size_t>> ready;
-    for (size_t i = 0; i < n; ++i) {
-      waiting[i] = dependencies[i].size();
-      if (waiting[i] == 0) ready.emplace(loaded_[i].model.name, i);
-    }
-    std::vector<Model> sorted;
-    std::vector<bool> placed(n, false);
-    while (!ready.empty()) {
-      const size_t i = ready.begin()->second;
-      ready.erase(ready.begin());
-      placed[i] = true;
-      sorted.push_back(loaded_[i].model);
-      for (size_t dependent : dependents[i]) {
-        if (--waiting[dependent] == 0) ready.emplace(loaded_[dependent].model.name, dependent);
-      }
-    }
-    if (sorted.size() < n) report_cycles(dependencies, placed);
-    std::vector<std::pair<std::string, size_t>> rest;
-    for (size_t i = 0; i < n; ++i) {
-      if (!placed[i]) rest.emplace_back(loaded_[i].model.name, i);
-    }
-    std::sort(rest.begin(), rest.end());
-    for (const auto& [name, i] : rest) sorted.push_back(loaded_[i].model);
-    return sorted;
-  }
-
-  // One diagnostic per strongly connected component of the unplaced models: the shortest cycle
-  // through its first member by name, reported at that member's reference to the next one.
-  void report_cycles(const std::vector<std::vector<size_t>>& dependencies, const std::vector<bool>& placed) {
-    const size_t n = loaded_.size();
-    // Tarjan's algorithm (recursive; model graphs are small).
-    std::vector<int> index(n, -1), low(n, 0);
-    std::vector<bool> on_stack(n, false);
-    std::vector<size_t> stack;
-    std::vector<std::vector<size_t>> components;
-    int counter = 0;
-    std::function<void(size_t)> connect = [&](size_t v) {
-      index[v] = low[v] = counter++;
-      stack.push_back(v);
-      on_stack[v] = true;
-      for (size_t w : dependencies[v]) {
-        if (placed[w]) continue;
-        if (index[w] < 0) {
-          connect(w);
-          low[v] = std::min(low[v], low[w]);
-        } else if (on_stack[w]) {
-          low[v] = std::min(low[v], index[w]);
-        }
-      }
-      if (low[v] != index[v]) return;
-      std::vector<size_t> component;
-      size_t w;
-      do {
-        w = stack.back();
-        stack.pop_back();
-        on_stack[w] = false;
-        component.push_back(w);
-      } while (w != v);
-      if (component.size() > 1) components.push_back(std::move(component));
-    };
-    for (size_t v = 0; v < n; ++v) {
-      if (!placed[v] && index[v] < 0) connect(v);
-    }
-
-    for (const auto& component : components) {
-      const std::set<size_t> members(component.begin(), component.end());
-      auto by_name = [&](size_t a, size_t b) { return loaded_[a].model.name < loaded_[b].model.name; };
-      const size_t start = *std::min_element(component.begin(), component.end(), by_name);
-      // Breadth-first from start, visiting dependencies in name order, until one leads back to start.
-      std::map<size_t, size_t> parent;
-      std::queue<size_t> queue;
-      queue.push(start);
-      std::optional<size_t> last;
-      while (!queue.empty() && !last) {
-        const size_t v = queue.front();
-        queue.pop();
-        std::vector<size_t> next;
-        for (size_t w : dependencies[v]) {
-          if (members.count(w)) next.push_back(w);
-        }
-        std::sort(next.begin(), next.end(), by_name);
-        for (size_t w : next) {
-          if (w == start) {
-            last = v;
-            break;
-          }
-          if (parent.emplace(w, v).second) queue.push(w);
-        }
-      }
-      if (!last) continue;  // cannot happen in a component of two or more
-      std::vector<size_t> path;
-      for (size_t v = *last; v != start; v = parent.at(v)) path.push_back(v);
-      path.push_back(start);
-      std::reverse(path.begin(), path.end());
-      std::vector<std::string> names;
-      for (size_t v : path) names.push_back(loaded_[v].model.name);
-      names.push_back(loaded_[start].model.name);
-      const LoadedModel& first = loaded_[start];
-      const std::string& second = names[1];
-      auto at = first.first_reference.find(second);
-      add(first.model.file, at != first.first_reference.end() ? at->second : TextPosition{1, 1},
-          fmt::format("cycle between models: {}", join(names, " -> ")));
-    }
   }
 
   const ProjectConfig& config_;

@@ -40,7 +40,43 @@ std::vector<std::string> Project::dependents(const std::string& name) const {
 std::string Project::table_location(const Model& model) const {
   std::string root = config.storage_root;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return root + "/" + model.schema + "/" + model.table;
+  std::string location = root + "/" + model.schema + "/" + model.table;
+  if (!model.version.empty()) location += "/" + version_directory(model.version);
+  return location;
+}
+
+std::string Project::version_location(const Model& model, const std::string& version) const {
+  Model base = model;
+  base.version.clear();
+  return table_location(base) + "/" + version_directory(version);
+}
+
+std::string version_directory(const std::string& version) { return "_versions/schema=" + version; }
+
+const ModelVersion* Model::find_version(std::string_view wanted) const {
+  for (const ModelVersion& version : versions) {
+    if (version.name == wanted) return &version;
+  }
+  return nullptr;
+}
+
+const std::string& Model::fallback_version() const {
+  static const std::string kNone;
+  if (!config.default_version.empty()) return config.default_version;
+  return versions.empty() ? kNone : versions.front().name;
+}
+
+Model Model::as_version(const ModelVersion& version) const {
+  Model out = *this;
+  out.file = version.file;
+  out.path = version.path;
+  out.sql = version.sql;
+  out.references = version.references;
+  out.depends_on = version.depends_on;
+  out.sources = version.sources;
+  out.versions.clear();
+  out.version = version.name;
+  return out;
 }
 
 namespace {

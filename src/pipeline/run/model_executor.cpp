@@ -82,7 +82,7 @@ Result<ModelExecutor::InputTables> ModelExecutor::load_inputs(const Model& model
   for (const auto& name : model.depends_on) {
     const Model* upstream = context_.project->find(name);
     if (!upstream) return make_error(ErrorCode::kInternal, "unknown model " + name);
-    std::string root = context_.project->table_location(*upstream);
+    std::string root = read_location(*upstream);
     auto snapshot = ops_.load(root);
     if (!snapshot) {
       if (snapshot.error().code() == ErrorCode::kNotFound) {
@@ -179,10 +179,82 @@ Status ModelExecutor::set_variables(const Model& model, bool incremental, const 
 std::map<std::string, std::string> ModelExecutor::commit_info(const Model& model, const ModelRun& out) const {
   json inputs = json::object();
   for (const auto& [table, version] : out.inputs) inputs[table] = version;
-  return {{"siltRunId", json(context_.run_id).dump()},
-          {"siltModel", json(model.name).dump()},
-          {"siltRunDate", json(context_.run_date).dump()},
-          {"siltInputs", inputs.dump()}};
+  std::map<std::string, std::string> info = {{"siltRunId", json(context_.run_id).dump()},
+                                             {"siltModel", json(model.name).dump()},
+                                             {"siltRunDate", json(context_.run_date).dump()},
+                                             {"siltInputs", inputs.dump()}};
+  if (!out.version.empty()) info["siltVersion"] = json(out.version).dump();
+  if (context_.flags && !context_.flags->empty()) info["siltFlags"] = flag_snapshot_to_json(*context_.flags);
+  return info;
+}
+
+std::string ModelExecutor::read_location(const Model& upstream) const {
+  if (!upstream.versioned() || upstream.config.published) return context_.project->table_location(upstream);
+  auto chosen = context_.versions.find(upstream.name);
+  return context_.project->version_location(
+      upstream, chosen != context_.versions.end() ? chosen->second.version : upstream.fallback_version());
+}
+
+Status ModelExecutor::execute_versioned(const Model& model, ModelRun& out) {
+  VersionChoice choice;
+  if (auto found = context_.versions.find(model.name); found != context_.versions.end()) {
+    choice = found->second;
+  } else {
+    choice.version = model.fallback_version();
+    choice.fallback = true;
+    choice.reason = fmt::format("flag {} was not evaluated: running version {}", model.config.version_flag, choice.version);
+  }
+  out.version = choice.version;
+  out.version_reason = choice.reason;
+  out.degraded = choice.fallback;
+  if (context_.shadow.count(model.name)) return execute_shadow(model, choice.version, out);
+  const ModelVersion* version = model.find_version(choice.version);
+  if (!version) return make_error(ErrorCode::kInternal, fmt::format("{}: no version '{}'", model.file, choice.version));
+  Status status = execute(model.as_version(*version), out);
+  const std::string& fallback = model.fallback_version();
+  if (!status.ok() && status.code() == ErrorCode::kQualityFailed && model.config.fallback_on_gate &&
+      choice.version != fallback) {
+    // Guarded rollout: the version that failed its gate committed nothing; the fallback runs instead.
+    input_ = "silt_model";
+    quarantining_ = false;
+    rebuild_ = false;
+    quality_.reset();
+    ModelRun retry;
+    retry.model = out.model;
+    retry.table = out.table;
+    retry.materialized = out.materialized;
+    retry.status = out.status;
+    retry.started_ms = out.started_ms;
+    retry.version = fallback;
+    retry.degraded = true;
+    retry.version_reason = fmt::format("{}; version {} failed its quality gate, so version {} ran instead "
+                                       "(fallback_on_gate): {}",
+                                       choice.reason, choice.version, fallback, short_message(status.message()));
+    out = std::move(retry);
+    status = execute(model.as_version(*model.find_version(fallback)), out);
+  }
+  SILT_TRY(status);
+  if (model.config.published) SILT_TRY(publish(model, out.version, out));
+  if (choice.shadow) SILT_TRY(execute_shadow(model, out.version, out));
+  return Status();
+}
+
+Status ModelExecutor::publish(const Model& model, const std::string& version, ModelRun& out) {
+  const std::string version_root = context_.project->version_location(model, version);
+  auto snapshot = ops_.load(version_root);
+  if (!snapshot) {
+    if (snapshot.error().code() == ErrorCode::kNotFound) return Status();  // the version has no table yet
+    return std::move(snapshot).error().with_context(model.file);
+  }
+  engine::PublishOptions options;
+  options.prefix = version_directory(version);
+  options.configuration = {{"silt.published.version", version},
+                           {"silt.published.sourceVersion", std::to_string((*snapshot)->version())}};
+  options.commit_info = commit_info(model, out);
+  auto report = ops_.publish(context_.project->table_location(model), **snapshot, options);
+  if (!report) return std::move(report).error().with_context(fmt::format("{}: publishing version {}", model.file, version));
+  out.published_version = report->version;
+  return Status();
 }
 
 Error ModelExecutor::schema_hint(const Model& model, Error error) const {
@@ -210,6 +282,7 @@ Error ModelExecutor::schema_hint(const Model& model, Error error) const {
 }
 
 Status ModelExecutor::execute(const Model& model, ModelRun& out) {
+  if (model.versioned()) return execute_versioned(model, out);
   auto& connection = session_.connection();
   std::string root = context_.project->table_location(model);
   std::shared_ptr<const delta::Snapshot> target;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "engine/table_ops.h"
 #include "pipeline/model/model.h"
 #include "pipeline/quality/quality_store.h"
+#include "pipeline/run/flag_snapshot.h"
 #include "pipeline/run/project_views.h"
 #include "pipeline/run/run_record.h"
 #include "storage/file_system.h"
@@ -41,6 +43,10 @@ struct RunContext {
   std::string run_date;
   std::string run_timestamp;  // "YYYY-MM-DD HH:MM:SS.fff", the run's start (UTC)
   bool full_refresh = false;
+  const FlagSnapshot* flags = nullptr;            // the run's flags (versioned models)
+  std::map<std::string, VersionChoice> versions;  // by model name: the version each computes
+  std::set<std::string> shadow;                   // models run in shadow
+  std::string diff_directory;                     // where shadow diff reports go
 };
 
 struct Window {
@@ -57,9 +63,19 @@ class ModelExecutor {
       : context_(context), session_(session), ops_(session, *context.fs) {}
 
   // Runs one model into `out`; an error is the model's failure (already naming the model's file).
+  // A versioned model runs its chosen version into that version's table and then publishes it.
   Status execute(const Model& model, ModelRun& out);
 
  private:
+  Status execute_versioned(const Model& model, ModelRun& out);
+  // Every version on the same inputs into temporary tables, compared by key: nothing is committed
+  // (model_shadow.cpp).
+  Status execute_shadow(const Model& model, const std::string& baseline, ModelRun& out);
+  // Points the published table at the version's current files (TableOps::publish).
+  Status publish(const Model& model, const std::string& version, ModelRun& out);
+  // Where a model's dependents read it: the published table, or for an unpublished versioned model
+  // the version this run computes.
+  std::string read_location(const Model& upstream) const;
   Result<std::vector<SourceFile>> list_source(const SourceConfig& source);
   Result<std::string> source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty);
   // The tables a model reads, loaded; for an append model after its first build, only the files

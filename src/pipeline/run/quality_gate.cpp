@@ -56,7 +56,7 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
   environment.resolve_table = [&](const std::string& name) -> Result<std::string> {
     const Model* other = context_.project->find(name);
     if (!other) return make_error(ErrorCode::kInvalidArgument, fmt::format("unknown table '{}'", name));
-    auto snapshot = ops_.load(context_.project->table_location(*other));
+    auto snapshot = ops_.load(read_location(*other));
     if (!snapshot) {
       return std::move(snapshot).error().with_context(fmt::format("reading {}", other->qualified_name()));
     }

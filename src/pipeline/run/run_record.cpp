@@ -63,6 +63,14 @@ json model_to_json(const ModelRun& model) {
            {"failing", check.failing}});
     }
   }
+  if (!model.version.empty()) {
+    out["version"] = model.version;
+    out["version_reason"] = model.version_reason;
+    out["published_version"] = model.published_version;
+    out["degraded"] = model.degraded;
+  }
+  if (!model.shadow_versions.empty()) out["shadow_versions"] = model.shadow_versions;
+  if (!model.diff_report.empty()) out["diff_report"] = model.diff_report;
   out["started_at"] = model.started_ms ? format_timestamp_ms(model.started_ms) : "";
   out["duration_ms"] = model.duration_ms;
   return out;
@@ -110,6 +118,10 @@ std::string run_record_to_json(const RunRecord& record) {
   out["started_at"] = format_timestamp_ms(record.started_ms);
   out["finished_at"] = record.finished_ms ? format_timestamp_ms(record.finished_ms) : "";
   out["duration_ms"] = record.finished_ms ? record.finished_ms - record.started_ms : 0;
+  out["degraded"] = record.degraded();
+  if (record.degraded()) out["degraded_reasons"] = record.degraded_reasons;
+  if (record.shadow) out["shadow"] = true;
+  if (record.flags) out["flags"] = json::parse(flag_snapshot_to_json(*record.flags));
   out["models"] = json::array();
   for (const auto& model : record.models) out["models"].push_back(model_to_json(model));
   return out.dump(2) + "\n";
@@ -133,6 +145,12 @@ Result<RunRecord> run_record_from_json(const std::string& text, const std::strin
     record.status = run_status_from_name(get_or<std::string>(in, "status", "")).value_or(RunStatus::kFailed);
     record.started_ms = parse_timestamp_ms(get_or<std::string>(in, "started_at", "")).value_or(0);
     record.finished_ms = parse_timestamp_ms(get_or<std::string>(in, "finished_at", "")).value_or(0);
+    record.degraded_reasons = get_or<std::vector<std::string>>(in, "degraded_reasons", {});
+    record.shadow = get_or<bool>(in, "shadow", false);
+    if (in.contains("flags") && in["flags"].is_object()) {
+      SILT_TRY_ASSIGN(auto flags, flag_snapshot_from_json(in["flags"].dump(), origin));
+      record.flags = std::move(flags);
+    }
     for (const auto& item : get_or<json>(in, "models", json::array())) {
       ModelRun model;
       model.model = get_or<std::string>(item, "model", "");
@@ -167,6 +185,12 @@ Result<RunRecord> run_record_from_json(const std::string& text, const std::strin
                                     .value_or(CheckStatus::kFail),
                                 get_or<int64_t>(check, "failing", 0)});
       }
+      model.version = get_or<std::string>(item, "version", "");
+      model.version_reason = get_or<std::string>(item, "version_reason", "");
+      model.published_version = get_or<int64_t>(item, "published_version", -1);
+      model.degraded = get_or<bool>(item, "degraded", false);
+      model.shadow_versions = get_or<std::vector<std::string>>(item, "shadow_versions", {});
+      model.diff_report = get_or<std::string>(item, "diff_report", "");
       model.started_ms = parse_timestamp_ms(get_or<std::string>(item, "started_at", "")).value_or(0);
       model.duration_ms = get_or<int64_t>(item, "duration_ms", 0);
       record.models.push_back(std::move(model));

@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "pipeline/quality/quality.h"
+#include "pipeline/run/flag_snapshot.h"
 #include "storage/file_system.h"
 
 namespace silt::pipeline {
@@ -55,6 +56,14 @@ struct ModelRun {
   };
   std::vector<Check> checks;
   int count_checks(CheckStatus status) const;
+  // Versioned models: the version computed and why, the published table's version written, the
+  // versions run in shadow and where their diff report is.
+  std::string version;
+  std::string version_reason;
+  int64_t published_version = -1;
+  bool degraded = false;                // a fallback was taken (flag unavailable, gate failed)
+  std::vector<std::string> shadow_versions;
+  std::string diff_report;              // path of the JSON diff report
   int64_t started_ms = 0;
   int64_t duration_ms = 0;
 };
@@ -72,8 +81,14 @@ struct RunRecord {
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   std::vector<ModelRun> models;  // in run order
+  std::optional<FlagSnapshot> flags;  // the flags evaluated at the run's start (versioned models)
+  bool shadow = false;                // silt run --shadow: shadowed models commit nothing
+  // Degraded: the run went on past a problem that took a fallback (a flag provider failed, a
+  // version failed its gate); each reason is listed.
+  std::vector<std::string> degraded_reasons;
 
   int count(ModelStatus status) const;
+  bool degraded() const { return !degraded_reasons.empty(); }
 };
 
 std::string run_record_to_json(const RunRecord& record);

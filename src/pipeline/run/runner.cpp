@@ -18,6 +18,7 @@
 #include "engine/table_ops.h"
 #include "obs/logger.h"
 #include "pipeline/run/dag_scheduler.h"
+#include "pipeline/run/flag_snapshot.h"
 #include "pipeline/run/ingest_log.h"
 #include "pipeline/run/model_action.h"
 #include "pipeline/run/model_executor.h"
@@ -241,8 +242,24 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
     }
   } else {
     SILT_TRY_ASSIGN(record.run_date, resolve_run_date(options.run_date));
-    SILT_TRY_ASSIGN(selected, select_models(project_, options.selectors));
+    // A shadow run without a selection runs the shadowed models only.
+    SILT_TRY_ASSIGN(selected, select_models(project_, options.selectors.empty() ? options.shadow : options.selectors));
   }
+  std::set<std::string> shadow;
+  for (const auto& name : options.shadow) {
+    const Model* model = project_.find(name);
+    if (!model) {
+      return make_error(ErrorCode::kInvalidArgument, fmt::format("--shadow {}: no such model", name));
+    }
+    if (!model->versioned()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("--shadow {}: model '{}' has no versions (give a model with 'versions')", name,
+                                    model->name));
+    }
+    selected.insert(model->name);
+    shadow.insert(model->name);
+  }
+  record.shadow = !shadow.empty();
 
   RunContext context;
   context.project = &project_;
@@ -264,6 +281,47 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
   }
   std::map<std::string, size_t> index_of;
   for (size_t i = 0; i < order.size(); ++i) index_of[order[i]->name] = i;
+  context.shadow = shadow;
+  context.diff_directory = store.directory();
+
+  // The flags of the versioned models: evaluated once, before any model runs (or those of an
+  // earlier run, replayed).
+  if (std::vector<std::string> keys = version_flags(project_, order); !keys.empty()) {
+    FlagSnapshot flags;
+    std::string replay = options.flags_from;
+    if (replay.empty() && !record.resumed_from.empty()) replay = record.resumed_from;
+    if (!replay.empty()) {
+      SILT_TRY_ASSIGN(auto previous, store.load(replay));
+      if (!previous.flags) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("--flags-from {}: that run recorded no flags (it ran no versioned model)", replay));
+      }
+      flags = *previous.flags;
+      flags.replayed_from = previous.run_id;
+      flags.warnings.clear();
+      for (const auto& key : keys) {
+        if (flags.find(key)) continue;
+        FlagRecord missing;
+        missing.key = key;
+        missing.reason = missing.openfeature_reason = "ERROR";
+        missing.error_kind = "FLAG_NOT_FOUND";
+        missing.error = fmt::format("run {} did not evaluate flag '{}'", previous.run_id, key);
+        flags.flags.push_back(std::move(missing));
+      }
+    } else {
+      SILT_TRY_ASSIGN(auto job, job_context(options.context, project_.config.name));
+      FileFlagProvider files(fs_, project_.config.project_dir);
+      FlagProvider& provider = options.flag_provider != nullptr ? *options.flag_provider : files;
+      flags = take_flag_snapshot(provider, keys, job);
+    }
+    report_flag_snapshot(flags, record.run_id);
+    record.degraded_reasons = flags.warnings;
+    record.flags = std::move(flags);
+    for (const Model* model : order) {
+      if (model->versioned()) context.versions[model->name] = choose_version(*model, *record.flags);
+    }
+  }
+  context.flags = record.flags ? &*record.flags : nullptr;
 
   // Linked commits a crashed run left half made are completed before anything else runs.
   SILT_TRY(recover_pending(project_, fs_, engine_session_options(project_.config.engine)).status());
@@ -345,6 +403,9 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
     if (outcome != TaskOutcome::kSkipped) save();
   };
   run_dag(dependencies, workers, callbacks, &cancelled_);
+  for (const auto& model : record.models) {
+    if (model.degraded) record.degraded_reasons.push_back(model.model + ": " + model.version_reason);
+  }
 
   record.finished_ms = now_ms();
   record.status = cancelled_                                                             ? RunStatus::kCancelled

@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "engine/session.h"
+#include "pipeline/flags/flag_provider.h"
 #include "pipeline/model/model.h"
 #include "pipeline/run/run_record.h"
 #include "storage/file_system.h"
@@ -31,6 +32,13 @@ struct RunOptions {
   // Runs holding the same lock never overlap (RunLock); runs of disjoint selections may use
   // different names to run at once.
   std::string lock = "project";
+  // Versioned models: where their flags are evaluated (nullptr: the project's flag files), the job
+  // context's --context NAME=VALUE pairs, a run whose recorded flags this run reuses instead, and
+  // the models run in shadow (every version on the same input, nothing committed, a diff report).
+  FlagProvider* flag_provider = nullptr;
+  std::vector<std::string> context;
+  std::string flags_from;
+  std::vector<std::string> shadow;
 };
 
 // What a run would do for one model, and why.

@@ -107,6 +107,47 @@ TEST_F(ModelLoaderTest, YamlFileBesideTheModel) {
   EXPECT_EQ(daily->name, "gold_daily");
 }
 
+TEST_F(ModelLoaderTest, VersionedModelFromItsConfigurationFile) {
+  Project project = load_ok({{"models/tbar/tbar_hydrated.yml",
+                              "versions: {v1: tbar_hydrated_v1.sql, v2: v2/hydrated.sql}\n"
+                              "version_flag: tbar.hydration.schema_version\n"
+                              "default_version: v2\n"
+                              "fallback_on_gate: true\n"
+                              "diff_key: id\n"},
+                             {"models/tbar/tbar_hydrated_v1.sql", "SELECT * FROM source.orders\n"},
+                             {"models/tbar/v2/hydrated.sql", "SELECT o.* FROM source.orders o JOIN silver.customers c USING (id)\n"},
+                             {"models/silver/silver_customers.sql", "SELECT * FROM source.customers\n"},
+                             {"models/gold/gold_report.sql", "SELECT count(*) FROM tbar.hydrated\n"}});
+  // The version files are not models of their own.
+  EXPECT_EQ(names(project), (std::vector<std::string>{"silver_customers", "tbar_hydrated", "gold_report"}));
+  const Model* model = project.find("tbar.hydrated");
+  ASSERT_NE(model, nullptr);
+  ASSERT_TRUE(model->versioned());
+  EXPECT_EQ(model->file, "models/tbar/tbar_hydrated.yml");
+  ASSERT_EQ(model->versions.size(), 2u);
+  EXPECT_EQ(model->versions[0].name, "v1");
+  EXPECT_EQ(model->versions[0].file, "models/tbar/tbar_hydrated_v1.sql");
+  EXPECT_EQ(model->versions[1].file, "models/tbar/v2/hydrated.sql");
+  EXPECT_EQ(model->versions[0].sources, (std::vector<std::string>{"orders"}));
+  EXPECT_TRUE(model->versions[0].depends_on.empty());
+  EXPECT_EQ(model->versions[1].depends_on, (std::vector<std::string>{"silver_customers"}));
+  // The model waits for what any version reads.
+  EXPECT_EQ(model->depends_on, (std::vector<std::string>{"silver_customers"}));
+  EXPECT_EQ(model->config.version_flag, "tbar.hydration.schema_version");
+  EXPECT_EQ(model->fallback_version(), "v2");
+  EXPECT_TRUE(model->config.published);
+  EXPECT_TRUE(model->config.fallback_on_gate);
+  EXPECT_EQ(model->config.diff_key, (std::vector<std::string>{"id"}));
+  EXPECT_EQ(project.find("gold_report")->depends_on, (std::vector<std::string>{"tbar_hydrated"}));
+  // Each version's table lives under the published table, in a directory VACUUM skips.
+  const std::string published = project.table_location(*model);
+  EXPECT_EQ(project.version_location(*model, "v1"), published + "/_versions/schema=v1");
+  Model v2 = model->as_version(model->versions[1]);
+  EXPECT_EQ(v2.sql, model->versions[1].sql);
+  EXPECT_EQ(project.table_location(v2), published + "/_versions/schema=v2");
+  EXPECT_EQ(project.quarantine_location(v2), published + "/_versions/schema=v2__quarantine");
+}
+
 TEST_F(ModelLoaderTest, DefaultsAndNames) {
   Project project = load_ok({{"models/silver/silver_orders.sql", "SELECT 1 AS x"},
                              {"models/gold/fact_orders.sql", "SELECT 1 AS x"},
@@ -258,6 +299,38 @@ TEST_P(ModelLoaderInvalidTest, ReportsExactDiagnostics) {
 }
 
 const InvalidCase kInvalidCases[] = {
+    {"version_file_missing",
+     {{"models/tbar/hydrated.yml", "versions: {v1: hydrated_v1.sql}\nversion_flag: f\n"}},
+     {"models/tbar/hydrated.yml:1:16: the file of version 'v1' does not exist: models/tbar/hydrated_v1.sql (paths "
+      "are relative to models/tbar)"}},
+    {"versioned_model_without_flag",
+     {{"models/tbar/hydrated.yml", "versions: {v1: a.sql}\n"}, {"models/tbar/a.sql", "SELECT 1"}},
+     {"models/tbar/hydrated.yml:1:1: a versioned model needs 'version_flag': the flag whose value names the version "
+      "a run computes"}},
+    {"version_keys_without_versions",
+     {{"models/silver/orders.sql", "/* silt:\nversion_flag: f\npublished: false\n*/\nSELECT 1"}},
+     {"models/silver/orders.sql:2:1: 'version_flag' applies only to a versioned model (set 'versions' too)",
+      "models/silver/orders.sql:3:1: 'published' applies only to a versioned model (set 'versions' too)"}},
+    {"default_version_not_a_version",
+     {{"models/tbar/hydrated.yml", "versions: {v1: a.sql, v2: b.sql}\nversion_flag: f\ndefault_version: v3\n"},
+      {"models/tbar/a.sql", "SELECT 1"},
+      {"models/tbar/b.sql", "SELECT 2"}},
+     {"models/tbar/hydrated.yml:3:18: default_version 'v3' is not one of the versions (v1, v2)"}},
+    {"version_name_and_file_invalid",
+     {{"models/tbar/hydrated.yml", "versions:\n  v 1: a.sql\n  v2: b.txt\nversion_flag: f\n"}},
+     {"models/tbar/hydrated.yml:2:3: invalid version name 'v 1' (use letters, digits, '_' and '-', at most 64 "
+      "characters)",
+      "models/tbar/hydrated.yml:3:7: the file of version 'v2' must be a .sql file, got 'b.txt'"}},
+    {"version_file_with_header",
+     {{"models/tbar/hydrated.yml", "versions: {v1: a.sql}\nversion_flag: f\n"},
+      {"models/tbar/a.sql", "/* silt:\nmaterialized: table\n*/\nSELECT 1"}},
+     {"models/tbar/a.sql:1:1: a version file holds only the version's SQL: configure model 'hydrated' in "
+      "models/tbar/hydrated.yml"}},
+    {"version_sql_unknown_table",
+     {{"models/tbar/hydrated.yml", "versions: {v1: a.sql}\nversion_flag: f\n"},
+      {"models/tbar/a.sql", "SELECT * FROM silver.nothing"}},
+     {"models/tbar/a.sql:1:15: unknown table 'silver.nothing' (no model has this table; sources are read as "
+      "source.<name>)"}},
     {"unknown_key_with_suggestion",
      {{"models/silver/orders.sql", "/* silt:\nmaterialised: table\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:2:1: unknown key 'materialised' (did you mean 'materialized'?)"}},
@@ -265,7 +338,7 @@ const InvalidCase kInvalidCases[] = {
      {{"models/silver/orders.sql", "/* silt:\ncolour: blue\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:2:1: unknown key 'colour' (expected one of: materialized, unique_key, "
       "partition_by, time_column, lookback, strategy, updated_at, check_columns, hard_deletes, on_schema_change, "
-      "schema, alias, description, owner, tags, enabled, contract, checks, on_failure, max_quarantine_pct, on_input_rewrite)"}},
+      "schema, alias, description, owner, tags, enabled, contract, checks, on_failure, max_quarantine_pct, on_input_rewrite, versions, version_flag, default_version, published, fallback_on_gate, diff_key)"}},
     {"duplicate_key",
      {{"models/silver/orders.sql", "/* silt:\nmaterialized: table\nmaterialized: append\n*/\nSELECT 1"}},
      {"models/silver/orders.sql:3:1: duplicate key 'materialized' (first at line 2)"}},
