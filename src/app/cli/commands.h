@@ -26,6 +26,10 @@ void register_dag_command(CLI::App& app, CommandContext& context, int* exit_code
 void register_flags_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt flags serve`, on the `flags` subcommand (called by register_flags_commands).
 void register_flags_serve_command(CLI::App& flags, CommandContext& context, int* exit_code);
+// `silt flags set` and `silt flags history`, on the `flags` subcommand.
+void register_flags_set_commands(CLI::App& flags, CommandContext& context, int* exit_code);
+// `silt publish` and `silt diff`.
+void register_versions_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt storage check`.
 void register_storage_commands(CLI::App& app, CommandContext& context, int* exit_code);
 

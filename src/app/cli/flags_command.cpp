@@ -172,6 +172,7 @@ void register_flags_commands(CLI::App& app, CommandContext& context, int* exit_c
   });
 
   register_flags_serve_command(*flags, context, exit_code);
+  register_flags_set_commands(*flags, context, exit_code);
 
   auto eval_args = std::make_shared<FlagsArgs>();
   auto* eval = flags->add_subcommand("eval", "what a flag serves to a context, and why");

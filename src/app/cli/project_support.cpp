@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -48,6 +49,13 @@ Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args,
   if (!config && !diagnostics.empty()) return problems_error(diagnostics, args.directory);
   if (config) SILT_TRY(context.use_s3_settings(config->s3));
   return config;
+}
+
+std::string current_user() {
+  for (const char* name : {"SILT_USER", "USER", "LOGNAME"}) {
+    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') return value;
+  }
+  return "unknown";
 }
 
 }  // namespace silt::app

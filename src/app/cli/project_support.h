@@ -31,4 +31,7 @@ Result<std::unique_ptr<pipeline::Project>> load_project_for_command(const Projec
 // silt.yaml only (for commands that do not need the models, such as `silt runs`).
 Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args, CommandContext& context);
 
+// Who runs the command, for audit records: $SILT_USER, else $USER or $LOGNAME, else "unknown".
+std::string current_user();
+
 }  // namespace silt::app

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "pipeline/run/ingest_log.h"
+#include "pipeline/run/publish.h"
 #include "pipeline/run/runner.h"
 #include "pipeline/run/table_increments.h"
 
@@ -240,20 +241,12 @@ Status ModelExecutor::execute_versioned(const Model& model, ModelRun& out) {
 }
 
 Status ModelExecutor::publish(const Model& model, const std::string& version, ModelRun& out) {
-  const std::string version_root = context_.project->version_location(model, version);
-  auto snapshot = ops_.load(version_root);
-  if (!snapshot) {
-    if (snapshot.error().code() == ErrorCode::kNotFound) return Status();  // the version has no table yet
-    return std::move(snapshot).error().with_context(model.file);
+  auto published = publish_version(ops_, *context_.project, model, version, commit_info(model, out));
+  if (!published) {
+    if (published.error().code() == ErrorCode::kNotFound) return Status();  // the version has no table yet
+    return std::move(published).error().with_context(fmt::format("{}: publishing version {}", model.file, version));
   }
-  engine::PublishOptions options;
-  options.prefix = version_directory(version);
-  options.configuration = {{"silt.published.version", version},
-                           {"silt.published.sourceVersion", std::to_string((*snapshot)->version())}};
-  options.commit_info = commit_info(model, out);
-  auto report = ops_.publish(context_.project->table_location(model), **snapshot, options);
-  if (!report) return std::move(report).error().with_context(fmt::format("{}: publishing version {}", model.file, version));
-  out.published_version = report->version;
+  out.published_version = published->report.version;
   return Status();
 }
 
