@@ -151,6 +151,7 @@ void run_pipeline_benchmarks(Bench& bench);
 void run_quality_benchmarks(Bench& bench);
 void run_s3_benchmarks(Bench& bench);
 void run_flags_benchmarks(Bench& bench);
+void run_versions_benchmarks(Bench& bench);  // in the "flags" group too
 
 // Shared pieces.
 // A synthetic log at `root` on `fs` (snapshot_bench.cpp): version 0 created by silt, 100 commits

@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   if (config.selected("quality")) bench::run_quality_benchmarks(bench);
   if (config.selected("s3")) bench::run_s3_benchmarks(bench);
   if (config.selected("flags")) bench::run_flags_benchmarks(bench);
+  if (config.selected("flags")) bench::run_versions_benchmarks(bench);
 
   double total = bench::seconds_since(start);
   std::string markdown = report.markdown(total);

@@ -120,12 +120,22 @@ Result<RowDiff> diff_relations(duckdb::Connection& connection, const std::string
       select.push_back("CAST(l." + sql_identifier(column.column) + " AS VARCHAR)");
       select.push_back("CAST(r." + sql_identifier(column.column) + " AS VARCHAR)");
     }
-    std::vector<std::string> order;
-    for (const auto& key : options.key) order.push_back(fmt::format("coalesce(l.{0}, r.{0})", sql_identifier(key)));
+    // The first differing rows found (the join stops early when differences are common), then
+    // sorted by key; each sample column is named so the outer query can order by the key's.
+    std::vector<std::string> named, order;
+    for (size_t i = 0; i < select.size(); ++i) named.push_back(fmt::format("{} AS silt_c{}", select[i], i));
+    for (size_t i = 0; i < options.key.size(); ++i) order.push_back(fmt::format("silt_k{}", i));
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < options.key.size(); ++i) {
+      keys.push_back(fmt::format("coalesce(l.{0}, r.{0}) AS silt_k{1}", sql_identifier(options.key[i]), i));
+    }
+    std::vector<std::string> outer;
+    for (size_t i = 0; i < select.size(); ++i) outer.push_back(fmt::format("silt_c{}", i));
     SILT_TRY_ASSIGN(auto samples,
                     connection.query_varchar(fmt::format(
-                        "SELECT {} FROM {} WHERE NOT coalesce({}, false) OR {} ORDER BY {} LIMIT {}", join(select, ", "),
-                        join_sql, both, changed, join(order, ", "), options.sample_rows)));
+                        "SELECT {} FROM (SELECT {}, {} FROM {} WHERE NOT coalesce({}, false) OR {} LIMIT {}) ORDER BY {}",
+                        join(outer, ", "), join(named, ", "), join(keys, ", "), join_sql, both, changed,
+                        options.sample_rows, join(order, ", "))));
     ordered_json out = ordered_json::array();
     for (const auto& sample : samples.rows) {
       ordered_json entry;
