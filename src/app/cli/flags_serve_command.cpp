@@ -69,6 +69,7 @@ json evaluation_json(const std::string& key, const flags::Evaluation& result, co
   json metadata;
   metadata["flagVersion"] = result.flag_version;
   metadata["reasonKind"] = std::string(flags::reason_kind_name(result.reason.kind));
+  if (result.variation) metadata["variationIndex"] = *result.variation;
   if (result.reason.rule_index >= 0) metadata["ruleIndex"] = result.reason.rule_index;
   if (result.reason.in_experiment) metadata["inExperiment"] = true;
   if (result.reason.kind == flags::ReasonKind::kError) {

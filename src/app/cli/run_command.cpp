@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "app/cli/project_support.h"
 #include "base/clock.h"
 #include "base/strings.h"
+#include "pipeline/flags/ofrep_client.h"
 #include "pipeline/run/runner.h"
 
 namespace silt::app {
@@ -191,6 +193,9 @@ struct RunArgs {
   std::vector<std::string> context;
   std::string flags_from;
   std::vector<std::string> shadow;
+  std::string flags_url;
+  int flags_timeout_ms = 2000;
+  std::unique_ptr<pipeline::OfrepProvider> ofrep;  // when --flags-url is given
 };
 
 // A run date as given on the command line: YYYY-MM-DD, a real date from 1900 to 9999.
@@ -221,9 +226,25 @@ void add_run_options(CLI::App* cmd, RunArgs& args, bool with_date) {
   cmd->add_option("--context", args.context,
                   "an attribute of the job context flags are evaluated for, NAME=VALUE (repeatable; key=... sets the "
                   "key, default the project's name)");
+  cmd->add_option("--flags-url", args.flags_url,
+                  "evaluate flags with this OFREP server (e.g. http://127.0.0.1:8016, `silt flags serve`) instead of "
+                  "the flag files (default: $SILT_FLAGS_URL)");
+  cmd->add_option("--flags-timeout", args.flags_timeout_ms, "OFREP timeout in milliseconds (default 2000)")
+      ->check(CLI::Range(1, 600000));
 }
 
-void set_flag_options(pipeline::RunOptions& options, const RunArgs& args) {
+void set_flag_options(pipeline::RunOptions& options, RunArgs& args) {
+  std::string url = args.flags_url;
+  if (url.empty()) {
+    if (const char* from_env = std::getenv("SILT_FLAGS_URL")) url = from_env;
+  }
+  if (!url.empty() && !args.ofrep) {
+    pipeline::OfrepOptions ofrep;
+    ofrep.url = url;
+    ofrep.timeout_ms = args.flags_timeout_ms;
+    args.ofrep = std::make_unique<pipeline::OfrepProvider>(std::move(ofrep));
+  }
+  options.flag_provider = args.ofrep.get();
   options.context = args.context;
   options.flags_from = args.flags_from;
   options.shadow = args.shadow;

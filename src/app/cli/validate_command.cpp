@@ -11,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/context.h"
 #include "pipeline/flags/flag_files.h"
+#include "pipeline/run/flag_snapshot.h"
 #include "pipeline/model/model.h"
 
 namespace silt::app {
@@ -56,6 +57,8 @@ void register_validate_command(CLI::App& app, CommandContext& context, int* exit
       }
       flag_count = flag_files->flags.flags.size();
       diagnostics.insert(diagnostics.end(), flag_files->diagnostics.begin(), flag_files->diagnostics.end());
+      auto versions = pipeline::check_version_flags(partial, flag_files->flags);
+      diagnostics.insert(diagnostics.end(), versions.begin(), versions.end());
     }
     const bool ok = project.has_value() && diagnostics.empty();
     if (args->json) {

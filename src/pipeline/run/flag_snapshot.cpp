@@ -3,6 +3,7 @@
 #include "pipeline/run/flag_snapshot.h"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -215,7 +216,7 @@ VersionChoice choose_version(const Model& model, const FlagSnapshot& snapshot) {
     return choice;
   };
   if (!record) return fall_back("was not evaluated");
-  if (record->reason == "ERROR" && record->variation < 0) {
+  if (record->reason == "ERROR" && record->value == "null") {
     return fall_back(fmt::format("could not be evaluated ({}{}{})", record->error_kind,
                                  record->error.empty() ? "" : ": ", record->error));
   }
@@ -240,6 +241,41 @@ VersionChoice choose_version(const Model& model, const FlagSnapshot& snapshot) {
   // A flag that failed but served its declared default: the run goes on with it, degraded.
   choice.fallback = record->reason == "ERROR";
   return choice;
+}
+
+std::vector<Diagnostic> check_version_flags(const Project& project, const flags::FlagSet& flags) {
+  std::vector<Diagnostic> out;
+  for (const Model& model : project.models) {
+    if (!model.versioned() || model.config.version_flag.empty()) continue;
+    std::vector<std::string> names;
+    for (const auto& version : model.versions) names.push_back(version.name);
+    const flags::Flag* flag = flags.find_flag(model.config.version_flag);
+    if (!flag) {
+      // Where the key is written in the model's configuration file.
+      int line = 1, column = 1;
+      std::ifstream in(model.path);
+      std::string text;
+      for (int number = 1; std::getline(in, text); ++number) {
+        if (size_t at = text.find("version_flag"); at != std::string::npos) {
+          line = number;
+          column = static_cast<int>(at) + 1;
+          break;
+        }
+      }
+      out.push_back(Diagnostic{model.file, line, column,
+                               fmt::format("version_flag '{}' is not defined in the project's flag files (flags/*.yml): "
+                                           "runs would always compute version {}",
+                                           model.config.version_flag, model.fallback_version())});
+      continue;
+    }
+    for (const auto& variation : flag->variations) {
+      if (variation.is_string() && (variation.as_string() == "shadow" || model.find_version(variation.as_string()))) continue;
+      out.push_back(Diagnostic{flag->file, flag->line, flag->column,
+                               fmt::format("flag '{}' can serve {}, which is not a version of model '{}' (versions in {}: {})",
+                                           flag->key, variation.to_json(), model.name, model.file, join(names, ", "))});
+    }
+  }
+  return out;
 }
 
 }  // namespace silt::pipeline

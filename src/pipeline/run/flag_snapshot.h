@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/diagnostic.h"
 #include "base/status.h"
+#include "flags/flag.h"
 #include "flags/context.h"
 #include "pipeline/flags/flag_provider.h"
 #include "pipeline/model/model.h"
@@ -61,6 +63,10 @@ Result<FlagSnapshot> flag_snapshot_from_json(const std::string& text, const std:
 // feature-flag attributes), a warning per provider problem, and the counters
 // `feature_flag.evaluations{key,variant,reason}` and `feature_flag.provider_errors`.
 void report_flag_snapshot(const FlagSnapshot& snapshot, const std::string& run_id);
+
+// What `silt validate` says about versioned models and their flags: a version_flag that no flag file
+// defines, and a string variation of it that names no version of the model ("shadow" aside).
+std::vector<Diagnostic> check_version_flags(const Project& project, const flags::FlagSet& flags);
 
 // Which version a versioned model computes in a run, and why.
 struct VersionChoice {

@@ -15,6 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/flags/ofrep_client.h"
+#include "pipeline/run/flag_snapshot.h"
+#include "support/http_test_server.h"
 #include "support/temp_dir.h"
 
 namespace silt::testing {
@@ -129,6 +132,83 @@ TEST(CliFlagsServe, AnswersOfrepSingleAndBulkEvaluations) {
   ASSERT_TRUE(changed);
   EXPECT_EQ(changed->status, 200);
   EXPECT_EQ(nlohmann::json::parse(changed->body)["flags"][0]["value"], "v2");
+}
+
+// The OFREP client provider against `silt flags serve`: bulk evaluation, the ETag sent back and a
+// 304 served from the cache, flags the server lacks; and servers that fail (down, slow, HTTP 500,
+// not OFREP's JSON), each an error the run turns into its fallback.
+TEST(CliFlagsServe, TheOfrepClientEvaluatesThroughTheServer) {
+  TempDir dir;
+  write(dir.file("p/silt.yaml"), "name: tbar\nstorage: ./lake\n");
+  write(dir.file("p/flags/tbar.yml"), kFlags);
+  Server server(dir.file("p"), dir.file("serve.log"));
+  ASSERT_GT(server.port(), 0) << server.log();
+  pipeline::OfrepOptions options;
+  options.url = "http://127.0.0.1:" + std::to_string(server.port());
+  pipeline::OfrepProvider provider(options);
+  auto context = pipeline::job_context({"environment=dev"}, "tbar");
+  ASSERT_TRUE(context);
+  auto first = provider.evaluate({"tbar.hydration.schema_version", "no.such.flag"}, *context);
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_EQ(first->results.size(), 2u);
+  const auto& result = first->results[0].evaluation;
+  EXPECT_EQ(result.value.to_text(), "v2");
+  EXPECT_EQ(result.variation, 1);
+  EXPECT_EQ(result.reason.kind, flags::ReasonKind::kRuleMatch);
+  EXPECT_EQ(result.reason.rule_index, 0);
+  EXPECT_EQ(result.flag_version, 1);
+  EXPECT_EQ(first->results[0].openfeature_reason, "TARGETING_MATCH");
+  EXPECT_EQ(first->results[1].evaluation.reason.error_kind, flags::ErrorKind::kFlagNotFound);
+  auto second = provider.evaluate({"tbar.hydration.schema_version"}, *context);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->results[0].evaluation.value.to_text(), "v2");
+  EXPECT_EQ(provider.requests(), 2);
+  EXPECT_EQ(provider.not_modified(), 1);  // the unchanged answer came back as 304
+
+  // A run over the provider records it.
+  auto snapshot = pipeline::take_flag_snapshot(provider, {"tbar.hydration.schema_version"}, *context);
+  EXPECT_EQ(snapshot.provider, "ofrep");
+  EXPECT_TRUE(snapshot.warnings.empty());
+  EXPECT_EQ(snapshot.flags[0].variant, "v2");
+}
+
+TEST(CliFlagsServe, OfrepServerFailuresAreErrors) {
+  auto context = pipeline::job_context({}, "tbar");
+  ASSERT_TRUE(context);
+  auto failing = [&](testing::HttpTestServer::Handler handler, int timeout_ms) {
+    auto server = testing::HttpTestServer::start(std::move(handler));
+    EXPECT_TRUE(server);
+    pipeline::OfrepOptions options;
+    options.url = (*server)->endpoint();
+    options.timeout_ms = timeout_ms;
+    pipeline::OfrepProvider provider(options);
+    auto result = provider.evaluate({"tbar.hydration.schema_version"}, *context);
+    EXPECT_FALSE(result);
+    return result ? std::string() : result.error().message();
+  };
+  EXPECT_NE(failing([](const testing::HttpRequest&) { return testing::HttpTestResponse(500, "{}"); }, 1000).find("HTTP 500"),
+            std::string::npos);
+  EXPECT_NE(failing([](const testing::HttpRequest&) { return testing::HttpTestResponse(200, "[1, 2"); }, 1000)
+                .find("not a bulk evaluation"),
+            std::string::npos);
+  EXPECT_NE(failing(
+                [](const testing::HttpRequest&) {
+                  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+                  return testing::HttpTestResponse(200, "{\"flags\": []}");
+                },
+                200)
+                .find("did not answer within 200 ms"),
+            std::string::npos);
+  // Nothing listening.
+  pipeline::OfrepOptions down;
+  down.url = "http://127.0.0.1:1";
+  down.timeout_ms = 500;
+  pipeline::OfrepProvider provider(down);
+  auto snapshot = pipeline::take_flag_snapshot(provider, {"tbar.hydration.schema_version"}, *context);
+  ASSERT_EQ(snapshot.flags.size(), 1u);
+  EXPECT_EQ(snapshot.flags[0].reason, "ERROR");
+  EXPECT_EQ(snapshot.flags[0].error_kind, "CLIENT_NOT_READY");
+  EXPECT_EQ(snapshot.warnings.size(), 1u);
 }
 
 }  // namespace

@@ -147,6 +147,26 @@ TEST_P(CliVersions, RunPublishDiffShadowAndReplay) {
   EXPECT_EQ(total(), "24.0\n");
 }
 
+TEST(CliVersionsValidate, AFlagNamingAVersionTheModelLacksIsAProblem) {
+  TempDir dir;
+  write(dir.file("silt.yaml"), "name: tbar\nstorage: ./lake\n");
+  write(dir.file("models/tbar/hydrated.yml"), "versions: {v1: a.sql, v2: b.sql}\nversion_flag: tbar.version\n");
+  write(dir.file("models/tbar/a.sql"), "SELECT 1 AS x\n");
+  write(dir.file("models/tbar/b.sql"), "SELECT 2 AS x\n");
+  write(dir.file("flags/tbar.yml"), "# flags\ntbar.version:\n  variations: [v1, v3, shadow]\n  fallthrough: v1\n");
+  CommandResult result = run_command({SILT_BINARY, "validate"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("flags/tbar.yml:2:1: flag 'tbar.version' can serve \"v3\", which is not a version of model "
+                            "'hydrated' (versions in models/tbar/hydrated.yml: v1, v2)"),
+            std::string::npos)
+      << result.err;
+  write(dir.file("models/tbar/hydrated.yml"), "versions: {v1: a.sql, v2: b.sql}\nversion_flag: tbar.versoin\n");
+  result = run_command({SILT_BINARY, "validate"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("models/tbar/hydrated.yml:2:1: version_flag 'tbar.versoin' is not defined"), std::string::npos)
+      << result.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, CliVersions, ::testing::Values("local", "s3"),
                          [](const auto& info) { return info.param; });
 
