@@ -83,10 +83,11 @@ int run_publish(const PublishArgs& args, CommandContext& context) {
     std::cout << fmt::format("{} already reads version {} (table version {}): nothing committed\n",
                              (*model)->qualified_name(), args.version, report.version);
   } else {
-    std::cout << fmt::format("published version {} of {} as table version {}{}: {} files of {} version {}, nothing "
+    std::cout << fmt::format("published version {} of {} as table version {}{}: {} file{} of {} version {}, nothing "
                              "copied ({:.1f} ms)\n",
                              args.version, (*model)->name, report.version,
                              before->empty() ? "" : fmt::format(" (was {})", *before), published->files,
+                             published->files == 1 ? "" : "s",
                              pipeline::version_directory(args.version), published->source_version,
                              static_cast<double>(elapsed_us) / 1000.0);
   }
