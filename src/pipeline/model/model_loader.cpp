@@ -130,6 +130,19 @@ class ModelSetLoader {
       sql.replace_extension(".sql");
       if (!sql_files.count(sql)) read_versioned_model(file, claimed);
     }
+    // A model file whose header has `versions` claims its version files too.
+    for (const ModelFile& file : files) {
+      if (file.path.extension() != ".sql") continue;
+      auto text = read_text(file.path);
+      if (!text) continue;
+      std::vector<Diagnostic> scratch;
+      auto header = find_config_header(*text, file.file, &scratch);
+      if (!header) continue;
+      ParsedModelConfig parsed = parse_model_config(header->yaml, file.file, &scratch);
+      for (const auto& [name, written] : parsed.config.versions) {
+        claimed.insert((file.path.parent_path() / written).lexically_normal());
+      }
+    }
     for (const ModelFile& file : files) {
       if (file.path.extension() == ".sql" && !claimed.count(file.path)) read_model(file);
     }
@@ -216,6 +229,40 @@ class ModelSetLoader {
     return true;
   }
 
+  // The SQL of each version a configuration names, read from files relative to the model's file
+  // (which are then claimed: not models of their own).
+  void load_versions(LoadedModel& loaded, const ModelFile& file, const ParsedModelConfig& parsed,
+                     std::set<fs::path>& claimed) {
+    Model& model = loaded.model;
+    const std::string& config_file = loaded.config_file;
+    for (const auto& [version_name, written] : parsed.config.versions) {
+      const TextPosition at = parsed.version_files.at(version_name);
+      const fs::path path = (file.path.parent_path() / written).lexically_normal();
+      claimed.insert(path);
+      ModelVersion version;
+      version.name = version_name;
+      version.file = relative(path);
+      version.path = path.string();
+      std::error_code ec;
+      auto sql = fs::is_regular_file(path, ec) ? read_text(path) : std::nullopt;
+      if (!sql) {
+        add(config_file, at, fmt::format("the file of version '{}' does not exist: {} (paths are relative to {})",
+                                       version_name, version.file, relative(file.path.parent_path())));
+        loaded.parse_sql = false;
+        continue;
+      }
+      version.sql = std::move(*sql);
+      const size_t problems_before = diagnostics_.size();
+      if (auto header = find_config_header(version.sql, version.file, &diagnostics_)) {
+        add(version.file, header->start,
+            fmt::format("a version file holds only the version's SQL: configure model '{}' in {}", model.name, config_file));
+      }
+      if (diagnostics_.size() != problems_before) loaded.parse_sql = false;
+      model.versions.push_back(std::move(version));
+    }
+    if (model.versions.empty()) loaded.parse_sql = false;  // no valid version: its problems are reported
+  }
+
   // A configuration file with `versions`: the model it defines, each version's SQL read from the
   // file it names (relative to the configuration file). Any other configuration file without a SQL
   // file beside it is not a model and is left alone.
@@ -233,32 +280,7 @@ class ModelSetLoader {
     model.file = file.file;
     model.path = file.path.string();
     loaded.config_file = file.file;
-    for (const auto& [version_name, written] : parsed.config.versions) {
-      const TextPosition at = parsed.version_files.at(version_name);
-      const fs::path path = (file.path.parent_path() / written).lexically_normal();
-      claimed.insert(path);
-      ModelVersion version;
-      version.name = version_name;
-      version.file = relative(path);
-      version.path = path.string();
-      std::error_code ec;
-      auto sql = fs::is_regular_file(path, ec) ? read_text(path) : std::nullopt;
-      if (!sql) {
-        add(file.file, at, fmt::format("the file of version '{}' does not exist: {} (paths are relative to {})",
-                                       version_name, version.file, relative(file.path.parent_path())));
-        loaded.parse_sql = false;
-        continue;
-      }
-      version.sql = std::move(*sql);
-      const size_t problems_before = diagnostics_.size();
-      if (auto header = find_config_header(version.sql, version.file, &diagnostics_)) {
-        add(version.file, header->start,
-            fmt::format("a version file holds only the version's SQL: configure model '{}' in {}", name, file.file));
-      }
-      if (diagnostics_.size() != problems_before) loaded.parse_sql = false;
-      model.versions.push_back(std::move(version));
-    }
-    if (model.versions.empty()) loaded.parse_sql = false;  // no valid version: its problems are reported
+    load_versions(loaded, file, parsed, claimed);
     if (!check_name(file, name)) return;
     model.config = std::move(parsed.config);
     loaded.config_values = std::move(parsed.values);
@@ -321,6 +343,17 @@ class ModelSetLoader {
       }
     } else {
       loaded.config_file = model.file;
+    }
+    if (parsed.keys.count("versions")) {
+      // A versioned model's SQL is in its version files: this file holds only its configuration.
+      const size_t statement = first_statement_offset(model.sql);
+      if (statement < model.sql.size()) {
+        add(model.file, position_at(model.sql, statement),
+            "a versioned model's SQL is in its version files: this file may hold only its configuration header");
+      }
+      model.sql.clear();
+      std::set<fs::path> claimed;
+      load_versions(loaded, file, parsed, claimed);
     }
     model.config = std::move(parsed.config);
     loaded.config_values = std::move(parsed.values);

@@ -148,6 +148,20 @@ TEST_F(ModelLoaderTest, VersionedModelFromItsConfigurationFile) {
   EXPECT_EQ(project.quarantine_location(v2), published + "/_versions/schema=v2__quarantine");
 }
 
+TEST_F(ModelLoaderTest, VersionedModelFromItsHeader) {
+  Project project = load_ok({{"models/tbar/tbar_hydrated.sql",
+                              "/* silt:\nversions: {v1: versions/v1.sql, v2: versions/v2.sql}\n"
+                              "version_flag: tbar.version\n*/\n-- the SQL is in the version files\n"},
+                             {"models/tbar/versions/v1.sql", "SELECT * FROM source.orders\n"},
+                             {"models/tbar/versions/v2.sql", "SELECT * FROM source.customers\n"}});
+  EXPECT_EQ(names(project), (std::vector<std::string>{"tbar_hydrated"}));
+  const Model* model = project.find("tbar.hydrated");
+  ASSERT_NE(model, nullptr);
+  ASSERT_TRUE(model->versioned());
+  EXPECT_EQ(model->versions[1].file, "models/tbar/versions/v2.sql");
+  EXPECT_EQ(model->sources, (std::vector<std::string>{"customers", "orders"}));
+}
+
 TEST_F(ModelLoaderTest, DefaultsAndNames) {
   Project project = load_ok({{"models/silver/silver_orders.sql", "SELECT 1 AS x"},
                              {"models/gold/fact_orders.sql", "SELECT 1 AS x"},
@@ -326,6 +340,11 @@ const InvalidCase kInvalidCases[] = {
       {"models/tbar/a.sql", "/* silt:\nmaterialized: table\n*/\nSELECT 1"}},
      {"models/tbar/a.sql:1:1: a version file holds only the version's SQL: configure model 'hydrated' in "
       "models/tbar/hydrated.yml"}},
+    {"versioned_header_with_sql",
+     {{"models/tbar/hydrated.sql", "/* silt:\nversions: {v1: a.sql}\nversion_flag: f\n*/\nSELECT 1\n"},
+      {"models/tbar/a.sql", "SELECT 2"}},
+     {"models/tbar/hydrated.sql:5:1: a versioned model's SQL is in its version files: this file may hold only its "
+      "configuration header"}},
     {"version_sql_unknown_table",
      {{"models/tbar/hydrated.yml", "versions: {v1: a.sql}\nversion_flag: f\n"},
       {"models/tbar/a.sql", "SELECT * FROM silver.nothing"}},

@@ -117,6 +117,11 @@ class VersionedRunTest : public ProjectFixture {
     return out;
   }
 
+  bool ops_load_ok(const std::string& root) {
+    engine::TableOps ops(*session_, fs_);
+    return ops.load(root).has_value();
+  }
+
   std::string published(const Project& project) {
     return project.table_location(*project.find("tbar_hydrated"));
   }
@@ -346,6 +351,20 @@ TEST_F(VersionedRunTest, AShadowRunComparesTheVersionsAndCommitsNothing) {
   EXPECT_EQ(diff["columns"][0]["changed"], 2);
   EXPECT_EQ(diff["columns_only_right"], nlohmann::json::array({"tier"}));
   EXPECT_EQ(diff["samples"].size(), 3u);
+}
+
+TEST_F(VersionedRunTest, AFlagServingShadowCommitsTheDefaultVersionAndDiffsTheOthers) {
+  Files files = project_files("default_version: v1\n");
+  files["flags/tbar.yml"] = "tbar.version:\n  variations: [v1, v2, shadow]\n  off_variation: v1\n  fallthrough: shadow\n";
+  Project project = load_ok(files);
+  RunRecord record = run(project);
+  const ModelRun& hydrated = model_run(record, "tbar_hydrated");
+  EXPECT_EQ(hydrated.version, "v1");
+  EXPECT_GE(hydrated.version_written, 0);  // v1 committed and published
+  EXPECT_EQ(rows(published(project)), kV1Rows);
+  EXPECT_EQ(hydrated.shadow_versions, (std::vector<std::string>{"v2"}));
+  EXPECT_FALSE(hydrated.diff_report.empty());
+  EXPECT_FALSE(ops_load_ok(project.version_location(*project.find("tbar_hydrated"), "v2")));
 }
 
 }  // namespace
