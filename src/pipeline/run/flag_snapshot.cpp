@@ -226,8 +226,9 @@ VersionChoice choose_version(const Model& model, const FlagSnapshot& snapshot) {
   if (record->variant == "shadow") {
     choice.version = model.fallback_version();
     choice.shadow = true;
-    choice.reason = fmt::format("flag {} served shadow ({}): version {} runs, the others in shadow", key, detail,
-                                choice.version);
+    choice.reason = fmt::format("flag {} served shadow ({}): every version runs on the same input, compared with "
+                                "{}; nothing is committed",
+                                key, detail, choice.version);
     return choice;
   }
   if (!model.find_version(record->variant)) {

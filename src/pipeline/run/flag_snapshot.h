@@ -73,7 +73,7 @@ struct VersionChoice {
   std::string version;
   std::string reason;     // "flag tbar.hydration.schema_version served v2 (RULE_MATCH, rule 0)"
   bool fallback = false;  // the flag could not say: the model's fallback version runs (degraded)
-  bool shadow = false;    // the flag served "shadow": the fallback version runs, the others in shadow
+  bool shadow = false;    // the flag served "shadow": a shadow run (every version, nothing committed)
 };
 VersionChoice choose_version(const Model& model, const FlagSnapshot& snapshot);
 

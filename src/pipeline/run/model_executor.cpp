@@ -208,7 +208,8 @@ Status ModelExecutor::execute_versioned(const Model& model, ModelRun& out) {
   out.version = choice.version;
   out.version_reason = choice.reason;
   out.degraded = choice.fallback;
-  if (context_.shadow.count(model.name)) return execute_shadow(model, choice.version, out);
+  // --shadow, or the flag serving "shadow": every version on the same input, nothing committed.
+  if (context_.shadow.count(model.name) || choice.shadow) return execute_shadow(model, choice.version, out);
   const ModelVersion* version = model.find_version(choice.version);
   if (!version) return make_error(ErrorCode::kInternal, fmt::format("{}: no version '{}'", model.file, choice.version));
   Status status = execute(model.as_version(*version), out);
@@ -236,7 +237,6 @@ Status ModelExecutor::execute_versioned(const Model& model, ModelRun& out) {
   }
   SILT_TRY(status);
   if (model.config.published) SILT_TRY(publish(model, out.version, out));
-  if (choice.shadow) SILT_TRY(execute_shadow(model, out.version, out));
   return Status();
 }
 

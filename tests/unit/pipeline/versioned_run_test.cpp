@@ -353,17 +353,26 @@ TEST_F(VersionedRunTest, AShadowRunComparesTheVersionsAndCommitsNothing) {
   EXPECT_EQ(diff["samples"].size(), 3u);
 }
 
-TEST_F(VersionedRunTest, AFlagServingShadowCommitsTheDefaultVersionAndDiffsTheOthers) {
+TEST_F(VersionedRunTest, AFlagServingShadowIsAShadowRun) {
   Files files = project_files("default_version: v1\n");
-  files["flags/tbar.yml"] = "tbar.version:\n  variations: [v1, v2, shadow]\n  off_variation: v1\n  fallthrough: shadow\n";
   Project project = load_ok(files);
-  RunRecord record = run(project);
+  run(project);  // v1 published
+  engine::TableOps ops(*session_, fs_);
+  auto before = ops.load(published(project));
+  ASSERT_TRUE(before);
+  write("flags/tbar.yml", "tbar.version:\n  variations: [v1, v2, shadow]\n  off_variation: v1\n  fallthrough: shadow\n");
+  RunOptions only;
+  only.selectors = {"tbar_hydrated"};
+  RunRecord record = run(project, only);
   const ModelRun& hydrated = model_run(record, "tbar_hydrated");
+  EXPECT_EQ(hydrated.action, "shadow");
   EXPECT_EQ(hydrated.version, "v1");
-  EXPECT_GE(hydrated.version_written, 0);  // v1 committed and published
-  EXPECT_EQ(rows(published(project)), kV1Rows);
+  EXPECT_EQ(hydrated.version_written, -1);
   EXPECT_EQ(hydrated.shadow_versions, (std::vector<std::string>{"v2"}));
   EXPECT_FALSE(hydrated.diff_report.empty());
+  auto after = ops.load(published(project));
+  ASSERT_TRUE(after);
+  EXPECT_EQ((*after)->version(), (*before)->version());  // the published table did not move
   EXPECT_FALSE(ops_load_ok(project.version_location(*project.find("tbar_hydrated"), "v2")));
 }
 
