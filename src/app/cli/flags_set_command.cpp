@@ -93,41 +93,27 @@ int run_set(const SetArgs& args, CommandContext& context) {
   if (!config) return report_error(config.error());
   auto loaded = pipeline::load_flag_files(context.fs(), config->project_dir);
   if (!loaded) return report_error(loaded.error());
-  // The file defining the flag.
-  std::string path, text;
-  for (const auto& file : loaded->files) {
-    auto read = context.fs().read(file.path);
-    if (!read) return report_error(read.error());
-    auto format = flags::flag_file_format(file.path);
-    if (format == flags::FlagFileFormat::kLaunchDarklyJson) {
-      if (read->find("\"" + args.key + "\"") != std::string::npos && loaded->flags.find_flag(args.key)) {
-        // Only a candidate: confirmed when no YAML file defines it.
-        if (path.empty()) path = "json:" + file.path;
-      }
-      continue;
-    }
-    if (flags::defines_flag(*read, args.key)) {
-      path = file.path;
-      text = std::move(*read);
-      break;
-    }
-  }
-  if (path.empty()) {
+  // The file defining the flag, as the load recorded it.
+  const flags::Flag* flag = loaded->flags.find_flag(args.key);
+  if (!flag) {
     std::vector<std::string> keys;
-    for (const auto& [key, flag] : loaded->flags.flags) keys.push_back(key);
+    for (const auto& [key, known] : loaded->flags.flags) keys.push_back(key);
     auto best = closest_name(args.key, keys);
     return report_error(make_error(ErrorCode::kNotFound,
                                    fmt::format("no flag '{}' in {}/flags{}", args.key, config->project_dir,
                                                best ? fmt::format(" (did you mean '{}'?)", *best) : "")));
   }
-  if (starts_with(path, "json:")) {
+  if (flags::flag_file_format(flag->file) != flags::FlagFileFormat::kSiltYaml) {
     return report_error(make_error(ErrorCode::kUnsupported,
                                    fmt::format("flag '{}' comes from LaunchDarkly's JSON ({}): change it where that "
                                                "file is exported from, or move the flag to a YAML flag file",
-                                               args.key, path.substr(5))));
+                                               args.key, flag->file)));
   }
-  std::string shown = path;
-  if (starts_with(shown, config->project_dir + "/")) shown = shown.substr(config->project_dir.size() + 1);
+  const std::string path = config->project_dir + "/" + flag->file;
+  auto read = context.fs().read(path);
+  if (!read) return report_error(read.error());
+  const std::string text = std::move(*read);
+  const std::string& shown = flag->file;
   auto edit = flags::edit_flag(shown, text, args.key, *change);
   if (!edit) return report_error(edit.error());
   // The changed file must read without problems before it replaces the old one.

@@ -46,10 +46,7 @@ Status register_project(const Args& args, CommandContext& context, engine::Sessi
   SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context));
   auto& connection = session.connection();
   for (const auto& model : project->models) {
-    // An unpublished versioned model reads as its default version.
-    std::string root = model.versioned() && !model.config.published
-                           ? project->version_location(model, model.fallback_version())
-                           : project->table_location(model);
+    std::string root = project->read_location(model);
     auto snapshot = delta::Snapshot::load(context.fs(), session.parquet_io(), root);
     if (!snapshot) {
       if (snapshot.error().code() == ErrorCode::kNotFound) continue;  // not built yet

@@ -58,6 +58,7 @@ struct OfrepProvider::Client {
 
 OfrepProvider::OfrepProvider(OfrepOptions options) : options_(std::move(options)) {
   auto [base, prefix] = split_url(options_.url);
+  path_prefix_ = prefix;
   client_ = std::make_unique<Client>(base);
   const auto timeout = std::chrono::milliseconds(options_.timeout_ms);
   client_->http.set_connection_timeout(timeout);
@@ -69,13 +70,12 @@ OfrepProvider::~OfrepProvider() = default;
 
 Result<FlagResults> OfrepProvider::evaluate(const std::vector<std::string>& keys, const flags::Context& context) {
   std::lock_guard lock(mutex_);
-  auto [base, prefix] = split_url(options_.url);
   const std::string body = json{{"context", ofrep_context(context)}}.dump();
   httplib::Headers headers;
   for (const auto& [name, value] : options_.headers) headers.emplace(name, value);
   if (body == cached_context_ && !cached_etag_.empty()) headers.emplace("If-None-Match", cached_etag_);
   ++requests_;
-  auto response = client_->http.Post(prefix + "/ofrep/v1/evaluate/flags", headers, body, "application/json");
+  auto response = client_->http.Post(path_prefix_ + "/ofrep/v1/evaluate/flags", headers, body, "application/json");
   if (!response) {
     return make_error(ErrorCode::kIo, fmt::format("OFREP server {} did not answer within {} ms ({})", options_.url,
                                                   options_.timeout_ms, httplib::to_string(response.error())));

@@ -34,6 +34,7 @@ class OfrepProvider : public FlagProvider {
  private:
   struct Client;
   OfrepOptions options_;
+  std::string path_prefix_;  // of options_.url, before /ofrep/v1/...
   std::unique_ptr<Client> client_;
   std::mutex mutex_;
   std::string cached_context_, cached_etag_, cached_body_;

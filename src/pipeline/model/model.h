@@ -125,6 +125,9 @@ struct Project {
   // Where a versioned model's version lives: <table location>/_versions/schema=<version>, under the
   // published table's root in a directory Delta's VACUUM leaves alone (its name starts with '_').
   std::string version_location(const Model& model, const std::string& version) const;
+  // Where readers of a model's table read: the table, except for an unpublished versioned model,
+  // whose `version` (default: its fallback version) is read.
+  std::string read_location(const Model& model, const std::string& version = "") const;
 };
 
 // Loads silt.yaml and every model under the model paths, parses each model's SQL with DuckDB to find

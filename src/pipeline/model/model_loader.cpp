@@ -211,6 +211,20 @@ class ModelSetLoader {
     return files;
   }
 
+  // Takes the parsed configuration (and where its quality keys were written), resolves the model's
+  // schema and table, and adds it to the project.
+  void add_model(LoadedModel loaded, ParsedModelConfig parsed, const ModelFile& file) {
+    loaded.model.config = std::move(parsed.config);
+    loaded.config_values = std::move(parsed.values);
+    if (parsed.first_quality_key) {
+      loaded.quality_file = loaded.config_file;
+      loaded.quality_at = *parsed.first_quality_key;
+      loaded.quality_positions = std::move(parsed.quality);
+    }
+    resolve_name(loaded, file);
+    loaded_.push_back(std::move(loaded));
+  }
+
   // A model's name is its file's stem: a valid identifier, unique in the project.
   bool check_name(const ModelFile& file, const std::string& name) {
     if (!is_identifier(name)) {
@@ -282,15 +296,7 @@ class ModelSetLoader {
     loaded.config_file = file.file;
     load_versions(loaded, file, parsed, claimed);
     if (!check_name(file, name)) return;
-    model.config = std::move(parsed.config);
-    loaded.config_values = std::move(parsed.values);
-    if (parsed.first_quality_key) {
-      loaded.quality_file = loaded.config_file;
-      loaded.quality_at = *parsed.first_quality_key;
-      loaded.quality_positions = std::move(parsed.quality);
-    }
-    resolve_name(loaded, file);
-    loaded_.push_back(std::move(loaded));
+    add_model(std::move(loaded), std::move(parsed), file);
   }
 
   void read_model(const ModelFile& file) {
@@ -355,15 +361,7 @@ class ModelSetLoader {
       std::set<fs::path> claimed;
       load_versions(loaded, file, parsed, claimed);
     }
-    model.config = std::move(parsed.config);
-    loaded.config_values = std::move(parsed.values);
-    if (parsed.first_quality_key) {
-      loaded.quality_file = loaded.config_file;
-      loaded.quality_at = *parsed.first_quality_key;
-      loaded.quality_positions = std::move(parsed.quality);
-    }
-    resolve_name(loaded, file);
-    loaded_.push_back(std::move(loaded));
+    add_model(std::move(loaded), std::move(parsed), file);
   }
 
   // Where a configured value was written, else the start of the model file.

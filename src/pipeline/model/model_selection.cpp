@@ -51,6 +51,11 @@ std::string Project::version_location(const Model& model, const std::string& ver
   return table_location(base) + "/" + version_directory(version);
 }
 
+std::string Project::read_location(const Model& model, const std::string& version) const {
+  if (!model.versioned() || model.config.published) return table_location(model);
+  return version_location(model, version.empty() ? model.fallback_version() : version);
+}
+
 std::string version_directory(const std::string& version) { return "_versions/schema=" + version; }
 
 const ModelVersion* Model::find_version(std::string_view wanted) const {

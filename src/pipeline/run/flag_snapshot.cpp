@@ -109,8 +109,7 @@ FlagSnapshot take_flag_snapshot(FlagProvider& provider, const std::vector<std::s
   return snapshot;
 }
 
-std::vector<std::string> version_flags(const Project& project, const std::vector<const Model*>& models) {
-  (void)project;
+std::vector<std::string> version_flags(const std::vector<const Model*>& models) {
   std::set<std::string> keys;
   for (const Model* model : models) {
     if (model->versioned() && !model->config.version_flag.empty()) keys.insert(model->config.version_flag);

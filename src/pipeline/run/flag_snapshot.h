@@ -54,7 +54,7 @@ FlagSnapshot take_flag_snapshot(FlagProvider& provider, const std::vector<std::s
 Result<flags::Context> job_context(const std::vector<std::string>& pairs, const std::string& default_key);
 
 // The flags every selected versioned model needs, sorted, unique.
-std::vector<std::string> version_flags(const Project& project, const std::vector<const Model*>& models);
+std::vector<std::string> version_flags(const std::vector<const Model*>& models);
 
 std::string flag_snapshot_to_json(const FlagSnapshot& snapshot);
 Result<FlagSnapshot> flag_snapshot_from_json(const std::string& text, const std::string& origin);

@@ -71,10 +71,22 @@ Result<std::vector<SourceFile>> ModelExecutor::list_source(const SourceConfig& s
   return files;
 }
 
-Result<std::string> ModelExecutor::source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files,
-                                                   bool empty) {
-  return source_files_select_sql(session_, *context_.fs, source, files,
-                                 ", TIMESTAMP " + sql_string(context_.run_timestamp) + " AS _ingested_at", empty);
+Result<const SourceConfig*> ModelExecutor::find_source(const std::string& name) const {
+  for (const auto& candidate : context_.project->config.sources) {
+    if (candidate.name == name) return &candidate;
+  }
+  return make_error(ErrorCode::kInternal, "unknown source " + name);
+}
+
+Status ModelExecutor::register_source_view(const SourceConfig& source, const std::vector<SourceFile>& files,
+                                           bool empty) {
+  SILT_TRY_ASSIGN(auto view_sql,
+                  source_files_select_sql(session_, *context_.fs, source, files,
+                                          ", TIMESTAMP " + sql_string(context_.run_timestamp) + " AS _ingested_at",
+                                          empty));
+  return session_.connection().execute_script(
+      fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
+                  sql_identifier(source.name), view_sql));
 }
 
 Result<ModelExecutor::InputTables> ModelExecutor::load_inputs(const Model& model,
@@ -190,10 +202,8 @@ std::map<std::string, std::string> ModelExecutor::commit_info(const Model& model
 }
 
 std::string ModelExecutor::read_location(const Model& upstream) const {
-  if (!upstream.versioned() || upstream.config.published) return context_.project->table_location(upstream);
   auto chosen = context_.versions.find(upstream.name);
-  return context_.project->version_location(
-      upstream, chosen != context_.versions.end() ? chosen->second.version : upstream.fallback_version());
+  return context_.project->read_location(upstream, chosen != context_.versions.end() ? chosen->second.version : "");
 }
 
 Status ModelExecutor::execute_versioned(const Model& model, ModelRun& out) {
@@ -316,11 +326,7 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
   }
   std::vector<SourceFile> ingest_files;
   for (const auto& name : model.sources) {
-    const SourceConfig* source = nullptr;
-    for (const auto& candidate : context_.project->config.sources) {
-      if (candidate.name == name) source = &candidate;
-    }
-    if (!source) return make_error(ErrorCode::kInternal, "unknown source " + name);
+    SILT_TRY_ASSIGN(const SourceConfig* source, find_source(name));
     auto files = list_source(*source);
     if (!files) return std::move(files).error().with_context(model.file);
     std::vector<SourceFile> read = *files;
@@ -332,9 +338,7 @@ Status ModelExecutor::execute(const Model& model, ModelRun& out) {
       ingest_files.insert(ingest_files.end(), read.begin(), read.end());
     }
     bool empty = read.empty();
-    SILT_TRY_ASSIGN(auto view_sql, source_view_sql(*source, empty ? *files : read, empty));
-    SILT_TRY(connection.execute_script(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
-                                            sql_identifier(name), view_sql)));
+    SILT_TRY(register_source_view(*source, empty ? *files : read, empty));
   }
   out.files_ingested = static_cast<int64_t>(ingest_files.size());
   if (ingesting && ingest_files.empty()) {

@@ -77,7 +77,10 @@ class ModelExecutor {
   // the version this run computes.
   std::string read_location(const Model& upstream) const;
   Result<std::vector<SourceFile>> list_source(const SourceConfig& source);
-  Result<std::string> source_view_sql(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty);
+  // The source silt.yaml names `name`.
+  Result<const SourceConfig*> find_source(const std::string& name) const;
+  // The view source.<name> over `files` (with `empty`, their columns and no rows).
+  Status register_source_view(const SourceConfig& source, const std::vector<SourceFile>& files, bool empty);
   // The tables a model reads, loaded; for an append model after its first build, only the files
   // each input gained since the versions its last commit recorded (or a rebuild, when an input
   // rewrote rows and the model allows it).

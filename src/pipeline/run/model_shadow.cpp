@@ -23,14 +23,10 @@ Status ModelExecutor::execute_shadow(const Model& model, const std::string& base
   SILT_TRY_ASSIGN(auto inputs, load_inputs(model, nullptr));
   SILT_TRY(register_inputs(model, inputs, out));
   for (const auto& name : model.sources) {
-    for (const auto& source : context_.project->config.sources) {
-      if (source.name != name) continue;
-      auto files = list_source(source);
-      if (!files) return std::move(files).error().with_context(model.file);
-      SILT_TRY_ASSIGN(auto view_sql, source_view_sql(source, *files, false));
-      SILT_TRY(connection.execute_script(fmt::format(
-          "CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}", sql_identifier(name), view_sql)));
-    }
+    SILT_TRY_ASSIGN(const SourceConfig* source, find_source(name));
+    auto files = list_source(*source);
+    if (!files) return std::move(files).error().with_context(model.file);
+    SILT_TRY(register_source_view(*source, *files, false));
   }
   const bool incremental = !context_.full_refresh && ops_.load(context_.project->version_location(model, baseline)).has_value();
   SILT_TRY(set_variables(model, incremental, model_window(model, context_.run_date, incremental)));

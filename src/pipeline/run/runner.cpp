@@ -286,7 +286,7 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
 
   // The flags of the versioned models: evaluated once, before any model runs (or those of an
   // earlier run, replayed).
-  if (std::vector<std::string> keys = version_flags(project_, order); !keys.empty()) {
+  if (std::vector<std::string> keys = version_flags(order); !keys.empty()) {
     FlagSnapshot flags;
     std::string replay = options.flags_from;
     if (replay.empty() && !record.resumed_from.empty()) replay = record.resumed_from;
