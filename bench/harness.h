@@ -152,6 +152,7 @@ void run_quality_benchmarks(Bench& bench);
 void run_s3_benchmarks(Bench& bench);
 void run_flags_benchmarks(Bench& bench);
 void run_versions_benchmarks(Bench& bench);  // in the "flags" group too
+void run_consolidate_benchmarks(Bench& bench);
 
 // Shared pieces.
 // A synthetic log at `root` on `fs` (snapshot_bench.cpp): version 0 created by silt, 100 commits

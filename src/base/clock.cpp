@@ -85,6 +85,12 @@ std::string format_timestamp_ms(int64_t epoch_ms) {
                      (rest / 1000) % 60, rest % 1000);
 }
 
+std::string format_rfc3339_ms(int64_t epoch_ms) {
+  std::string text = format_timestamp_ms(epoch_ms);
+  text[10] = 'T';
+  return text + "+00:00";
+}
+
 static bool digits_at(std::string_view text, size_t at, size_t count, int* out) {
   if (at + count > text.size()) return false;
   int value = 0;

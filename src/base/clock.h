@@ -18,5 +18,7 @@ std::optional<int64_t> parse_timestamp_ms(std::string_view text);
 std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
 // Epoch ms -> "2025-11-03 10:00:00.123" (UTC).
 std::string format_timestamp_ms(int64_t epoch_ms);
+// Epoch ms -> "2025-11-03T10:00:00.123+00:00" (RFC 3339, UTC).
+std::string format_rfc3339_ms(int64_t epoch_ms);
 
 }  // namespace silt

@@ -30,6 +30,8 @@ void register_flags_serve_command(CLI::App& flags, CommandContext& context, int*
 void register_flags_set_commands(CLI::App& flags, CommandContext& context, int* exit_code);
 // `silt publish` and `silt diff`.
 void register_versions_commands(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt consolidate`, `silt consolidations`, `silt events`.
+void register_consolidate_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt storage check`.
 void register_storage_commands(CLI::App& app, CommandContext& context, int* exit_code);
 

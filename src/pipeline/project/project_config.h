@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/diagnostic.h"
+#include "pipeline/project/consolidation_config.h"
 #include "storage/s3/s3_settings.h"
 
 namespace silt::pipeline {
@@ -55,6 +56,7 @@ struct ProjectConfig {
   std::map<std::string, std::string> vars;
   std::vector<SourceConfig> sources;
   std::vector<std::string> model_paths;  // absolute
+  std::vector<ConsolidationConfig> consolidations;  // in file order
   std::map<std::string, EnvironmentConfig> environments;
   std::string environment;  // the selected environment, "" for none; its overrides are applied above
 

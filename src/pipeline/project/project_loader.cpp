@@ -26,7 +26,7 @@ namespace {
 constexpr const char* kProjectFile = "silt.yaml";
 
 const std::vector<std::string> kTopKeys = {"name", "storage", "s3", "default_env", "engine", "vars",
-                                           "environments", "sources", "models"};
+                                           "environments", "sources", "models", "consolidations"};
 const std::vector<std::string> kEngineKeys = {"threads", "memory_limit", "temp_directory"};
 const std::vector<std::string> kSourceKeys = {"name", "format", "path", "options"};
 const std::vector<std::string> kEnvironmentKeys = {"storage", "vars", "engine", "s3"};
@@ -72,6 +72,10 @@ class Loader : public ProjectYamlReader {
       config.model_paths.push_back(resolve("models"));
     }
     if (const YAML::Node environments = root["environments"]) read_environments(environments, config.environments);
+    if (const YAML::Node consolidations = root["consolidations"]) {
+      read_consolidations(*this, consolidations, [this](const std::string& path) { return resolve(path); },
+                          config.consolidations);
+    }
 
     select_environment(root, requested_environment, config);
   }

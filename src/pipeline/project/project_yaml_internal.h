@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -56,6 +57,11 @@ class ProjectYamlReader {
 // An `s3:` block (the project's, or an environment's with field prefix "environments.<env>.") into
 // `out`; *credentials_given says whether it named credentials. `what` is "s3" or
 // "s3 of environment prod".
+// `consolidations:` (project_consolidations.cpp); `resolve` makes paths absolute.
+void read_consolidations(ProjectYamlReader& reader, const YAML::Node& node,
+                         const std::function<std::string(const std::string&)>& resolve,
+                         std::vector<ConsolidationConfig>& out);
+
 void read_s3_block(ProjectYamlReader& reader, const YAML::Node& s3, const std::string& what, const std::string& field_prefix,
                    storage::s3::S3Settings& out, bool* credentials_given);
 

@@ -1,0 +1,701 @@
+// The SQL of an execution: landing files read and de-duplicated in one pass, reconciled with the
+// output, and written as Delta (one commit) or plain partitions (files, then _manifest.json).
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <map>
+#include <tuple>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "engine/table_ops.h"
+#include "pipeline/consolidate/consolidation_internal.h"
+
+namespace silt::pipeline::consolidate {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr const char* kQuarantinedSource = "quarantined";
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+std::string extension(const ConsolidationOutput& output) {
+  std::string ext = output.format == OutputFormat::kCsv ? ".csv" : output.format == OutputFormat::kJson ? ".json" : ".parquet";
+  if (output.format == OutputFormat::kCsv || output.format == OutputFormat::kJson) {
+    if (output.compression == "gzip") ext += ".gz";
+    if (output.compression == "zstd") ext += ".zst";
+  }
+  return ext;
+}
+
+std::string copy_options(const ConsolidationOutput& output) {
+  switch (output.format) {
+    case OutputFormat::kParquet: {
+      std::string codec = output.compression.empty() ? "snappy" : output.compression;
+      if (codec == "none") codec = "uncompressed";
+      return fmt::format("FORMAT parquet, COMPRESSION {}", codec);
+    }
+    case OutputFormat::kCsv:
+      return fmt::format("FORMAT csv, HEADER {}, DELIMITER {}, QUOTE {}, COMPRESSION {}", output.csv_header ? "true" : "false",
+                         sql_string(output.csv_delimiter), sql_string(output.csv_quote),
+                         output.compression.empty() ? "none" : output.compression);
+    case OutputFormat::kJson:
+      return fmt::format("FORMAT json, COMPRESSION {}", output.compression.empty() ? "none" : output.compression);
+    case OutputFormat::kDelta: break;
+  }
+  return "";
+}
+
+int64_t int_cell(const std::optional<std::string>& cell) { return cell ? parse_int64(*cell).value_or(0) : 0; }
+
+}  // namespace
+
+std::string partition_path(const ConsolidationConfig& job, int year, int month, int day) {
+  std::string path = fmt::format("year={:04}", year);
+  if (job.partition_by.levels.size() > 1) path += fmt::format("/month={:02}", month);
+  if (job.partition_by.levels.size() > 2) path += fmt::format("/day={:02}", day);
+  return path;
+}
+
+// --- the ledger ------------------------------------------------------------------------------
+
+std::string LandingLedger::marker_directory() const { return job_.output.path + "/_silt/consolidate"; }
+
+Result<std::optional<int64_t>> LandingLedger::recorded_version() {
+  engine::TableOps ops(session_, fs_);
+  auto snapshot = ops.load(job_.output.path);
+  if (!snapshot) {
+    if (snapshot.error().code() == ErrorCode::kNotFound) return std::optional<int64_t>();
+    return std::move(snapshot).error();
+  }
+  return (*snapshot)->app_version(IngestLog::kAppId);
+}
+
+Result<std::set<SourceFile>> LandingLedger::consumed() {
+  if (job_.output.format == OutputFormat::kDelta) {
+    SILT_TRY_ASSIGN(auto recorded, recorded_version());
+    return IngestLog(fs_, job_.output.path).load(recorded);
+  }
+  std::set<SourceFile> files;
+  SILT_TRY_ASSIGN(auto markers, fs_.list(marker_directory()));
+  for (const auto& marker : markers) {
+    if (!ends_with(marker.path, ".json")) continue;
+    SILT_TRY_ASSIGN(auto text, fs_.read(marker.path));
+    try {
+      const auto parsed = nlohmann::json::parse(text);
+      for (const auto& item : parsed.at("files")) {
+        files.insert({item.value("source", ""), item.at("path").get<std::string>(), item.at("size").get<int64_t>(),
+                      item.at("modified_ms").get<int64_t>()});
+      }
+    } catch (const std::exception& error) {
+      return make_error(ErrorCode::kCorruption, fmt::format("{}: not a consolidation marker ({})", marker.path, error.what()));
+    }
+  }
+  return files;
+}
+
+Result<int64_t> LandingLedger::begin(const std::vector<SourceFile>& files) {
+  if (job_.output.format == OutputFormat::kDelta) {
+    SILT_TRY_ASSIGN(auto recorded, recorded_version());
+    return IngestLog(fs_, job_.output.path).write_manifest(recorded, false, files);
+  }
+  SILT_TRY_ASSIGN(auto markers, fs_.list(marker_directory()));
+  int64_t next = 1;
+  for (const auto& marker : markers) {
+    auto number = parse_int64(storage::base_name(marker.path).substr(0, 20));
+    if (number) next = std::max(next, *number + 1);
+  }
+  return next;
+}
+
+Status LandingLedger::finish(int64_t number, const std::vector<SourceFile>& files) {
+  if (job_.output.format == OutputFormat::kDelta) return Status::ok_status();
+  ordered_json items = ordered_json::array();
+  for (const auto& file : files) {
+    items.push_back({{"source", file.source}, {"path", file.path}, {"size", file.size}, {"modified_ms", file.modified_ms}});
+  }
+  ordered_json marker = {{"number", number}, {"files", items}};
+  return fs_.put_if_absent(fmt::format("{}/{:020}.json", marker_directory(), number), marker.dump());
+}
+
+Result<bool> LandingLedger::committed(int64_t number) {
+  if (job_.output.format == OutputFormat::kDelta) {
+    SILT_TRY_ASSIGN(auto recorded, recorded_version());
+    return recorded && *recorded >= number;
+  }
+  return fs_.exists(fmt::format("{}/{:020}.json", marker_directory(), number));
+}
+
+// --- reading -------------------------------------------------------------------------------
+
+std::string Writer::keys_sql(const std::string& alias) const {
+  std::vector<std::string> parts;
+  for (const auto& key : job_.key) parts.push_back((alias.empty() ? "" : alias + ".") + sql_identifier(key));
+  return join(parts, ", ");
+}
+
+std::string Writer::keys_join(const std::string& left, const std::string& right) const {
+  std::vector<std::string> parts;
+  for (const auto& key : job_.key) {
+    parts.push_back(fmt::format("{0}.{2} = {1}.{2}", left, right, sql_identifier(key)));
+  }
+  return join(parts, " AND ");
+}
+
+Result<std::string> Writer::landing_read_sql(const std::vector<LandingFile>& files) {
+  std::vector<std::string> paths;
+  for (const auto& file : files) paths.push_back(file.path);
+  SILT_TRY_ASSIGN(auto readable, session_.files().readable(fs_, paths, true));
+  const std::string list = sql_string_list(readable);
+  switch (job_.input.format) {
+    case LandingFormat::kParquet:
+      return fmt::format("read_parquet({}, filename='_silt_landing_file', union_by_name=true)", list);
+    case LandingFormat::kCsv:
+      return fmt::format("read_csv({}, filename='_silt_landing_file', union_by_name=true, header=true)", list);
+    case LandingFormat::kJson:
+      return fmt::format("read_json({}, filename='_silt_landing_file', union_by_name=true, format='auto')", list);
+  }
+  return make_error(ErrorCode::kInternal, "unknown landing format");
+}
+
+Status Writer::quarantine_and_retry(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined,
+                                    ConsolidationExecution& record, const Error& failure) {
+  // Each file is read alone to find the ones that cannot be read, which are quarantined (or fail
+  // the execution); the rest are read again together.
+  auto& db = session_.connection();
+  std::vector<LandingFile> good;
+  size_t bad = 0;
+  for (auto& file : files) {
+    SILT_TRY_ASSIGN(auto one, landing_read_sql({file}));
+    Status read = db.execute("SELECT count(*) FROM (SELECT * FROM " + one + ")");
+    if (read.ok()) {
+      good.push_back(file);
+      continue;
+    }
+    const std::string reason = session_.files().with_store_paths(read.error().message());
+    if (job_.fail_on_bad_file) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("landing file {} cannot be read: {} (consolidation '{}' has on_bad_file: fail; "
+                                    "nothing was published)", file.path, reason, job_.name));
+    }
+    quarantined.push_back({file.path, reason});
+    ++bad;
+  }
+  if (bad == 0) {
+    return make_error(failure.code() == ErrorCode::kInternal ? ErrorCode::kInternal : ErrorCode::kInvalidArgument,
+                      fmt::format("the landing files of consolidation '{}' cannot be read together (do their schemas "
+                                  "conflict?): {}", job_.name, session_.files().with_store_paths(failure.message())));
+  }
+  files = std::move(good);
+  if (files.empty()) return Status::ok_status();
+  return read_landing(files, quarantined, record);
+}
+
+Status Writer::read_landing(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined,
+                            ConsolidationExecution& record) {
+  auto& db = session_.connection();
+  // The whole read is tried first (one pass: the fast path); a failure looks for bad files.
+  SILT_TRY_ASSIGN(auto read_sql, landing_read_sql(files));
+  auto described = db.query_text("DESCRIBE SELECT * FROM " + read_sql);
+  if (!described) return quarantine_and_retry(files, quarantined, record, described.error());
+
+  columns_.clear();
+  std::map<std::string, std::string> types;
+  for (const auto& row : described->rows) {
+    if (!row[0] || *row[0] == "_silt_landing_file") continue;
+    columns_.emplace_back(*row[0], row[1].value_or("VARCHAR"));
+    types[to_lower(*row[0])] = row[1].value_or("VARCHAR");
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, type] : columns_) names.push_back(name);
+  auto require = [&](const std::string& column, const char* role) -> Status {
+    if (types.count(to_lower(column))) return Status::ok_status();
+    auto best = closest_name(column, names);
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("the landing files of consolidation '{}' have no column '{}' ({}){}; their columns: {}",
+                                  job_.name, column, role, best ? fmt::format(" (did you mean '{}'?)", *best) : "",
+                                  join(names, ", ")));
+  };
+  for (const auto& key : job_.key) SILT_TRY(require(key, "its key"));
+  SILT_TRY(require(job_.latest_by, "latest_by"));
+  if (!job_.partition_by.column.empty()) SILT_TRY(require(job_.partition_by.column, "partition_by.column"));
+  for (const auto& level : job_.partition_by.levels) {
+    if (types.count(level)) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("the landing files of consolidation '{}' have a column '{}', which is also the name of "
+                                    "an output partition level (partition_by.layout): rename the column",
+                                    job_.name, level));
+    }
+  }
+
+  // Each landing file with its order (later wins ties) and folder date.
+  std::vector<std::string> paths;
+  for (const auto& file : files) paths.push_back(file.path);
+  SILT_TRY_ASSIGN(auto readable, session_.files().readable(fs_, paths, true));
+  std::string values;
+  for (size_t i = 0; i < files.size(); ++i) {
+    values += fmt::format("{}({}, {}, {})", i ? ", " : "", sql_string(readable[i]), i,
+                          files[i].date.empty() ? "NULL" : "DATE " + sql_string(files[i].date));
+  }
+  SILT_TRY(db.execute("CREATE OR REPLACE TEMP TABLE _silt_landing AS SELECT * FROM (VALUES " + values +
+                      ") AS t(file, rank, landing_date)"));
+
+  std::string local;
+  const std::string zone = sql_string(job_.partition_by.timezone);
+  if (job_.partition_by.column.empty()) {
+    for (const auto& file : files) {
+      if (file.date.empty()) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("landing file {} lies in no dated folder, and consolidation '{}' takes partitions from "
+                                      "the folders' dates: give partition_by.column", file.path, job_.name));
+      }
+    }
+    local = "CAST(l.landing_date AS TIMESTAMP)";
+  } else {
+    const std::string column = "r." + sql_identifier(job_.partition_by.column);
+    const std::string type = types[to_lower(job_.partition_by.column)];
+    std::string expression;
+    if (type == "TIMESTAMP WITH TIME ZONE") expression = fmt::format("timezone({}, {})", zone, column);
+    else if (starts_with(type, "TIMESTAMP")) expression = fmt::format("timezone({}, CAST({} AS TIMESTAMPTZ))", zone, column);
+    else if (type == "DATE") expression = fmt::format("CAST({} AS TIMESTAMP)", column);
+    else if (type == "VARCHAR") expression = fmt::format("timezone({}, TRY_CAST({} AS TIMESTAMPTZ))", zone, column);
+    else {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("partition_by.column '{}' of consolidation '{}' is {}; it must be a timestamp or a date",
+                                    job_.partition_by.column, job_.name, type));
+    }
+    local = fmt::format("coalesce({}, CAST(l.landing_date AS TIMESTAMP))", expression);
+  }
+  std::string levels;
+  for (const auto& level : job_.partition_by.levels) levels += fmt::format(", CAST({}(_silt_local) AS INTEGER) AS {}", level, level);
+  const std::string keys = keys_sql("");
+  const std::string latest = sql_identifier(job_.latest_by);
+  // One pass: read, order within each key (latest_by, then the later landing file), keep the first.
+  const std::string winners = fmt::format(
+      "CREATE OR REPLACE TEMP TABLE _silt_winners AS "
+      "SELECT * EXCLUDE (_silt_local){levels}, count(*) OVER (PARTITION BY {keys}) AS _silt_copies FROM ("
+      "SELECT r.* EXCLUDE (_silt_landing_file), {local} AS _silt_local, l.rank AS _silt_rank "
+      "FROM {read} AS r JOIN _silt_landing AS l ON r._silt_landing_file = l.file) "
+      "QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {latest} DESC NULLS LAST, _silt_rank DESC) = 1",
+      fmt::arg("levels", levels), fmt::arg("keys", keys), fmt::arg("local", local), fmt::arg("read", read_sql),
+      fmt::arg("latest", latest));
+  Status built = db.execute(winners);
+  if (!built.ok()) return quarantine_and_retry(files, quarantined, record, built.error());
+  std::vector<std::string> null_checks;
+  for (const auto& key : job_.key) null_checks.push_back(sql_identifier(key) + " IS NULL");
+  SILT_TRY_ASSIGN(auto nulls, db.query_text("SELECT w._silt_copies, l.file FROM _silt_winners w JOIN _silt_landing l ON "
+                                            "w._silt_rank = l.rank WHERE " + join(null_checks, " OR ") + " LIMIT 1"));
+  if (!nulls.rows.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{} landing record(s) of consolidation '{}' have no key ({} is NULL), one in {}; nothing "
+                                  "was published",
+                                  nulls.rows[0][0].value_or("?"), job_.name, join(job_.key, ", "),
+                                  session_.files().store_path(nulls.rows[0][1].value_or("?"))));
+  }
+  return Status::ok_status();
+}
+
+// --- reconciling with the output -------------------------------------------------------------------
+
+Result<std::vector<std::string>> Writer::plain_output_files() {
+  SILT_TRY_ASSIGN(auto all, fs_.list_recursive(job_.output.path));
+  std::vector<std::string> files;
+  for (const auto& file : all) {
+    if (storage::base_name(file.path) != "_manifest.json") continue;
+    const std::string dir = file.path.substr(0, file.path.size() - std::string("/_manifest.json").size());
+    SILT_TRY_ASSIGN(auto text, fs_.read(file.path));
+    try {
+      const auto parsed = nlohmann::json::parse(text);
+      for (const auto& item : parsed.at("files")) files.push_back(dir + "/" + item.at("name").get<std::string>());
+    } catch (const std::exception& error) {
+      return make_error(ErrorCode::kCorruption, fmt::format("{}: not a partition manifest ({})", file.path, error.what()));
+    }
+  }
+  return files;
+}
+
+Result<std::string> Writer::output_read_sql(const std::vector<std::string>& files, bool keys_only) {
+  SILT_TRY_ASSIGN(auto readable, session_.files().readable(fs_, files, true));
+  const std::string list = sql_string_list(readable);
+  std::string columns;
+  for (const auto& [name, type] : columns_) {
+    columns += fmt::format("{}{}: {}", columns.empty() ? "" : ", ", sql_string(name), sql_string(type));
+  }
+  std::string select = keys_only ? keys_sql("") + ", " + sql_identifier(job_.latest_by) + ", _silt_file" : "*";
+  switch (job_.output.format) {
+    case OutputFormat::kParquet:
+      return fmt::format("(SELECT {} FROM read_parquet({}, filename='_silt_file', union_by_name=true))", select, list);
+    case OutputFormat::kCsv:
+      return fmt::format("(SELECT {} FROM read_csv({}, filename='_silt_file', header={}, delim={}, quote={}, columns={{{}}}))",
+                         select, list, job_.output.csv_header ? "true" : "false", sql_string(job_.output.csv_delimiter),
+                         sql_string(job_.output.csv_quote), columns);
+    case OutputFormat::kJson:
+      return fmt::format("(SELECT {} FROM read_json({}, filename='_silt_file', format='newline_delimited', columns={{{}}}))",
+                         select, list, columns);
+    case OutputFormat::kDelta: break;
+  }
+  return make_error(ErrorCode::kInternal, "not a plain output");
+}
+
+Status Writer::reconcile(ConsolidationExecution& record) {
+  auto& db = session_.connection();
+  const std::string keys = keys_sql("");
+  std::string existing_sql;
+  output_exists_ = false;
+  if (job_.output.format == OutputFormat::kDelta) {
+    engine::TableOps ops(session_, fs_);
+    auto snapshot = ops.load(job_.output.path);
+    if (snapshot) {
+      output_exists_ = true;
+      engine::ScanOptions scan;
+      scan.with_file_column = true;
+      SILT_TRY_ASSIGN(auto sql, session_.scan_sql(**snapshot, scan));
+      existing_sql = fmt::format("(SELECT {}, {}, _silt_file FROM ({}))", keys, sql_identifier(job_.latest_by), sql);
+    } else if (snapshot.error().code() != ErrorCode::kNotFound) {
+      return std::move(snapshot).error();
+    }
+  } else {
+    SILT_TRY_ASSIGN(auto files, plain_output_files());
+    if (!files.empty()) {
+      output_exists_ = true;
+      SILT_TRY_ASSIGN(existing_sql, output_read_sql(files, true));
+    }
+  }
+  const std::string latest = sql_identifier(job_.latest_by);
+  if (output_exists_) {
+    SILT_TRY(db.execute(fmt::format("CREATE OR REPLACE TEMP TABLE _silt_existing AS SELECT {k}, {l} AS _silt_latest, "
+                                    "_silt_file FROM {e} AS e SEMI JOIN _silt_winners AS w ON {on}",
+                                    fmt::arg("k", keys_sql("e")), fmt::arg("l", "e." + latest), fmt::arg("e", existing_sql),
+                                    fmt::arg("on", keys_join("e", "w")))));
+  } else {
+    std::string empty;
+    for (const auto& key : job_.key) {
+      for (const auto& [name, type] : columns_) {
+        if (to_lower(name) == to_lower(key)) empty += fmt::format("CAST(NULL AS {}) AS {}, ", type, sql_identifier(name));
+      }
+    }
+    std::string latest_type = "VARCHAR";
+    for (const auto& [name, type] : columns_) {
+      if (to_lower(name) == to_lower(job_.latest_by)) latest_type = type;
+    }
+    SILT_TRY(db.execute(fmt::format("CREATE OR REPLACE TEMP TABLE _silt_existing AS SELECT {}CAST(NULL AS {}) AS "
+                                    "_silt_latest, CAST(NULL AS VARCHAR) AS _silt_file LIMIT 0",
+                                    empty, latest_type)));
+  }
+  // A landing record older than the consolidated one of its key is stale: left out (ties: the
+  // landing record, which arrived later, wins).
+  SILT_TRY(db.execute(fmt::format(
+      "CREATE OR REPLACE TEMP TABLE _silt_stale AS SELECT w.* FROM _silt_winners AS w JOIN _silt_existing AS e ON {on} "
+      "WHERE e._silt_latest > w.{l} OR (w.{l} IS NULL AND e._silt_latest IS NOT NULL)",
+      fmt::arg("on", keys_join("w", "e")), fmt::arg("l", latest))));
+  SILT_TRY(db.execute(fmt::format("CREATE OR REPLACE TEMP VIEW _silt_accepted AS SELECT * FROM _silt_winners AS w ANTI "
+                                  "JOIN _silt_stale AS s ON {}",
+                                  keys_join("w", "s"))));
+
+  // Per partition: landing records read, duplicates among them, stale ones.
+  const auto& levels = job_.partition_by.levels;
+  auto level_or_one = [&](size_t i) { return i < levels.size() ? levels[i] : std::string("1"); };
+  const std::string ymd = fmt::format("{} AS y, {} AS m, {} AS d", level_or_one(0), level_or_one(1), level_or_one(2));
+  SILT_TRY_ASSIGN(auto counts, db.query_text(fmt::format(
+      "SELECT y, m, d, sum(_silt_copies), sum(_silt_copies - 1), count(*) FROM (SELECT {}, _silt_copies FROM _silt_winners) "
+      "GROUP BY ALL ORDER BY ALL", ymd)));
+  SILT_TRY_ASSIGN(auto stale, db.query_text(fmt::format(
+      "SELECT y, m, d, count(*) FROM (SELECT {} FROM _silt_stale) GROUP BY ALL", ymd)));
+  std::map<std::tuple<int, int, int>, int64_t> stale_by_partition;
+  for (const auto& row : stale.rows) {
+    stale_by_partition[{static_cast<int>(int_cell(row[0])), static_cast<int>(int_cell(row[1])), static_cast<int>(int_cell(row[2]))}] =
+        int_cell(row[3]);
+  }
+  record.partitions.clear();
+  record.records_processed = record.duplicates_removed = record.records_written = record.records_stale = 0;
+  for (const auto& row : counts.rows) {
+    const int y = static_cast<int>(int_cell(row[0])), m = static_cast<int>(int_cell(row[1])), d = static_cast<int>(int_cell(row[2]));
+    PartitionResult partition;
+    partition.date = fmt::format("{:04}-{:02}-{:02}", y, m, d);
+    partition.path = job_.output.path + "/" + partition_path(job_, y, m, d);
+    partition.records_processed = int_cell(row[3]);
+    partition.duplicates_removed = int_cell(row[4]);
+    partition.records_stale = stale_by_partition[{y, m, d}];
+    partition.records_written = int_cell(row[5]) - partition.records_stale;
+    record.records_processed += partition.records_processed;
+    record.duplicates_removed += partition.duplicates_removed;
+    record.records_written += partition.records_written;
+    record.records_stale += partition.records_stale;
+    record.partitions.push_back(std::move(partition));
+  }
+  return Status::ok_status();
+}
+
+// --- writing ---------------------------------------------------------------------------------
+
+std::string Writer::partition_select_sql() const {
+  std::string columns;
+  for (const auto& [name, type] : columns_) columns += (columns.empty() ? "" : ", ") + sql_identifier(name);
+  return columns;
+}
+
+Status Writer::write_delta(int64_t ledger_number, ConsolidationExecution& record) {
+  engine::TableOps ops(session_, fs_);
+  std::set<std::string> before;
+  if (output_exists_) {
+    SILT_TRY_ASSIGN(auto snapshot, ops.load(job_.output.path));
+    for (const auto& file : snapshot->files()) before.insert(file.path);
+  }
+  std::string select = partition_select_sql();
+  for (const auto& level : job_.partition_by.levels) select += ", " + level;
+  engine::Source source;
+  source.query = fmt::format("SELECT {} FROM _silt_accepted", select);
+  const int64_t target = job_.output.target_file_bytes > 0 ? job_.output.target_file_bytes : (1LL << 30);
+  const std::map<std::string, std::string> info = {
+      {"siltConsolidation", ordered_json({{"job", job_.name}, {"execution_id", execution_id_}}).dump()}};
+  engine::OperationReport report;
+  if (!output_exists_) {
+    engine::WriteOptions options;
+    options.partition_by = job_.partition_by.levels;
+    options.app_id = IngestLog::kAppId;
+    options.app_version = ledger_number;
+    options.target_file_bytes = target;
+    options.commit_info = info;
+    SILT_TRY_ASSIGN(report, ops.write(job_.output.path, source, options));
+  } else {
+    engine::MergeOptions options;
+    options.keys = job_.key;
+    options.app_id = IngestLog::kAppId;
+    options.app_version = ledger_number;
+    options.target_file_bytes = target;
+    options.commit_info = info;
+    options.add_new_columns = true;
+    SILT_TRY_ASSIGN(report, ops.merge(job_.output.path, source, options));
+  }
+  record.table_version = report.version;
+  record.output_files = report.files_added;
+  record.bytes_out = report.bytes_added;
+  record.files_rewritten = report.files_removed;
+  // Which partition each new file is in.
+  SILT_TRY_ASSIGN(auto after, ops.load(job_.output.path));
+  for (const auto& file : after->files()) {
+    if (before.count(file.path)) continue;
+    auto value = [&](const std::string& level) -> int {
+      auto it = file.partition_values.find(level);
+      return it == file.partition_values.end() || !it->second ? 1 : static_cast<int>(parse_int64(*it->second).value_or(1));
+    };
+    const auto& levels = job_.partition_by.levels;
+    const std::string path = job_.output.path + "/" +
+                             partition_path(job_, value(levels[0]), levels.size() > 1 ? value(levels[1]) : 1,
+                                            levels.size() > 2 ? value(levels[2]) : 1);
+    bool found = false;
+    for (auto& partition : record.partitions) {
+      if (partition.path != path) continue;
+      ++partition.output_files;
+      partition.bytes_out += file.size;
+      found = true;
+    }
+    if (!found) {  // a partition touched only because a key left it
+      PartitionResult partition;
+      partition.path = path;
+      partition.date = fmt::format("{:04}-{:02}-{:02}", value(levels[0]), levels.size() > 1 ? value(levels[1]) : 1,
+                                   levels.size() > 2 ? value(levels[2]) : 1);
+      partition.output_files = 1;
+      partition.bytes_out = file.size;
+      record.partitions.push_back(std::move(partition));
+    }
+  }
+  return Status::ok_status();
+}
+
+Status Writer::write_plain(ConsolidationExecution& record) {
+  auto& db = session_.connection();
+  auto& bridge = session_.files();
+  const auto& levels = job_.partition_by.levels;
+  auto level_or_one = [&](size_t i) { return i < levels.size() ? levels[i] : std::string("1"); };
+  const std::string ext = extension(job_.output);
+  const std::string options = copy_options(job_.output);
+  const std::string columns = partition_select_sql();
+
+  // Files holding a key this execution replaces, by partition folder.
+  std::map<std::string, std::vector<std::string>> superseded;
+  if (output_exists_) {
+    SILT_TRY_ASSIGN(auto rows, db.query_text(fmt::format(
+        "SELECT DISTINCT e._silt_file FROM _silt_existing AS e SEMI JOIN _silt_accepted AS a ON {}", keys_join("e", "a"))));
+    for (const auto& row : rows.rows) {
+      if (!row[0]) continue;
+      const std::string path = bridge.store_path(*row[0]);
+      superseded[path.substr(0, path.rfind('/'))].push_back(path);
+    }
+  }
+  // Partitions that receive records.
+  SILT_TRY_ASSIGN(auto targets, db.query_text(fmt::format(
+      "SELECT {} AS y, {} AS m, {} AS d, count(*) FROM _silt_accepted GROUP BY ALL ORDER BY ALL", level_or_one(0),
+      level_or_one(1), level_or_one(2))));
+  struct Target {
+    int y = 1, m = 1, d = 1;
+    int64_t rows = 0;
+  };
+  std::map<std::string, Target> partitions;
+  for (const auto& row : targets.rows) {
+    Target t{static_cast<int>(int_cell(row[0])), static_cast<int>(int_cell(row[1])), static_cast<int>(int_cell(row[2])),
+             int_cell(row[3])};
+    partitions[job_.output.path + "/" + partition_path(job_, t.y, t.m, t.d)] = t;
+  }
+  for (const auto& [dir, files] : superseded) {
+    if (!partitions.count(dir)) partitions[dir] = Target{};
+  }
+  const double bytes_per_row = record.records_processed > 0 ? static_cast<double>(record.bytes_in) / record.records_processed : 100;
+
+  int64_t file_counter = 0;
+  for (const auto& [dir, target] : partitions) {
+    struct Written {
+      std::string name;
+      int64_t rows = 0, bytes = 0;
+      std::string sha256;
+    };
+    std::vector<Written> written;
+    SILT_TRY_ASSIGN(auto staging, bridge.staging_directory(fs_, dir));
+    // On the local disk DuckDB writes in the partition's staging directory and the file is moved
+    // in; elsewhere (S3) it writes a local file that is then uploaded whole (DuckDB's compressed
+    // writers do not close the files they write through another file system).
+    const bool in_place = engine::FileBridge::in_place(fs_, dir);
+    const std::string local_dir = session_.options().temp_directory.empty() ? "/tmp" : session_.options().temp_directory;
+    auto write_one = [&](const std::string& select_sql) -> Status {
+      const std::string name = fmt::format("part-{}-{:05}{}", execution_id_, file_counter++, ext);
+      const std::string staged = in_place ? staging + "/" + name : fmt::format("{}/silt-{}", local_dir, name);
+      auto copied = db.query_any(fmt::format("COPY ({}) TO {} ({}, USE_TMP_FILE false)", select_sql, sql_string(staged), options));
+      if (!copied) {
+        if (!in_place) std::filesystem::remove(staged);
+        return std::move(copied).error();
+      }
+      int64_t rows = 0;
+      if (!copied->rows.empty() && !copied->rows[0].empty()) rows = int_cell(copied->rows[0][0]);
+      const std::string final_path = dir + "/" + name;
+      std::string content;
+      if (in_place) {
+        if (rows == 0) return Status::ok_status();
+        SILT_TRY(bridge.publish(fs_, staged, final_path));
+        SILT_TRY_ASSIGN(content, fs_.read(final_path));
+      } else {
+        std::ifstream in(staged, std::ios::binary);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        content = buffer.str();
+        std::filesystem::remove(staged);
+        if (rows == 0) return Status::ok_status();
+        SILT_TRY(fs_.write(final_path, content));
+      }
+      written.push_back({name, rows, static_cast<int64_t>(content.size()), sha256_hex(content)});
+      return Status::ok_status();
+    };
+    auto cleanup = [&]() {
+      for (const auto& file : written) (void)fs_.remove(dir + "/" + file.name);
+      bridge.remove_staging(staging);
+    };
+    // New and newer records of the partition, in `files` files (by key hash) or files near the
+    // target size.
+    std::string where;
+    for (size_t i = 0; i < levels.size(); ++i) {
+      where += fmt::format("{}{} = {}", i ? " AND " : "", levels[i], i == 0 ? target.y : i == 1 ? target.m : target.d);
+    }
+    Status status = Status::ok_status();
+    if (target.rows > 0) {
+      int buckets = job_.output.files;
+      if (job_.output.target_file_bytes > 0) {
+        buckets = static_cast<int>(std::max<double>(1, std::ceil(target.rows * bytes_per_row / job_.output.target_file_bytes)));
+      }
+      for (int bucket = 0; bucket < buckets && status.ok(); ++bucket) {
+        std::string sql = fmt::format("SELECT {} FROM _silt_accepted WHERE {}", columns, where);
+        if (buckets > 1) sql += fmt::format(" AND hash({}) % {} = {}", keys_sql(""), buckets, bucket);
+        status = write_one(sql);
+      }
+    }
+    // Files holding replaced keys, rewritten without them.
+    const auto replaced = superseded.count(dir) ? superseded[dir] : std::vector<std::string>{};
+    for (const auto& old_file : replaced) {
+      if (!status.ok()) break;
+      auto read = output_read_sql({old_file}, false);
+      if (!read) {
+        status = read.status();
+        break;
+      }
+      status = write_one(fmt::format("SELECT {} FROM {} AS o ANTI JOIN _silt_accepted AS a ON {}", columns, *read,
+                                     keys_join("o", "a")));
+    }
+    if (!status.ok()) {
+      cleanup();
+      return status;
+    }
+    bridge.remove_staging(staging);
+    // The manifest makes the partition's new content visible at once.
+    const std::string manifest_path = dir + "/_manifest.json";
+    ordered_json manifest_files = ordered_json::array();
+    int64_t total_rows = 0;
+    auto old_manifest = fs_.read(manifest_path);
+    if (old_manifest) {
+      try {
+        const auto parsed = ordered_json::parse(*old_manifest);
+        for (const auto& item : parsed.at("files")) {
+          const std::string path = dir + "/" + item.at("name").get<std::string>();
+          if (std::find(replaced.begin(), replaced.end(), path) != replaced.end()) continue;
+          manifest_files.push_back(item);
+          total_rows += item.value("rows", int64_t{0});
+        }
+      } catch (const std::exception& error) {
+        cleanup();
+        return make_error(ErrorCode::kCorruption, fmt::format("{}: not a partition manifest ({})", manifest_path, error.what()));
+      }
+    }
+    PartitionResult* result = nullptr;
+    for (auto& partition : record.partitions) {
+      if (partition.path == dir) result = &partition;
+    }
+    if (result == nullptr) {
+      record.partitions.push_back({fmt::format("{:04}-{:02}-{:02}", target.y, target.m, target.d), dir});
+      result = &record.partitions.back();
+    }
+    for (const auto& file : written) {
+      manifest_files.push_back({{"name", file.name}, {"rows", file.rows}, {"bytes", file.bytes}, {"sha256", file.sha256},
+                                {"execution", execution_id_}});
+      total_rows += file.rows;
+      ++result->output_files;
+      result->bytes_out += file.bytes;
+      ++record.output_files;
+      record.bytes_out += file.bytes;
+    }
+    const ordered_json manifest = {{"format", output_format_name(job_.output.format)},
+                                   {"rows", total_rows},
+                                   {"files", manifest_files},
+                                   {"execution", execution_id_},
+                                   {"updated_at", format_rfc3339_ms(now_ms())}};
+    Status published = fs_.write(manifest_path, manifest.dump(2));
+    if (!published.ok()) {
+      cleanup();
+      return published;
+    }
+    record.files_rewritten += static_cast<int64_t>(replaced.size());
+    (void)fs_.remove_many(replaced);
+  }
+  return Status::ok_status();
+}
+
+void Writer::drop_temporaries() {
+  auto& db = session_.connection();
+  for (const char* name : {"_silt_accepted"}) (void)db.execute(fmt::format("DROP VIEW IF EXISTS {}", name));
+  for (const char* name : {"_silt_stale", "_silt_existing", "_silt_winners", "_silt_landing"}) {
+    (void)db.execute(fmt::format("DROP TABLE IF EXISTS {}", name));
+  }
+}
+
+}  // namespace silt::pipeline::consolidate
