@@ -173,12 +173,7 @@ Result<OperationReport> TableOps::restore(const std::string& root, int64_t versi
   }
   txn.set_metric("numRestoredFiles", report.files_added);
   txn.set_metric("numRemovedFiles", report.files_removed);
-  SILT_TRY_ASSIGN(auto committed, txn.commit());
-  report.version = committed.version;
-  report.attempts = committed.attempts;
-  report.checkpoint_written = committed.checkpoint_written;
-  report.duration_ms = (monotonic_ns() - started) / 1000000;
-  return report;
+  return commit_and_report(txn, std::move(report), started);
 }
 
 Result<OperationReport> TableOps::checkpoint(const std::string& root) {

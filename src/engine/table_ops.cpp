@@ -237,11 +237,15 @@ Result<OperationReport> TableOps::commit_prepared(const PreparedCommit& prepared
   }
   SILT_TRY_ASSIGN(auto txn, delta::Transaction::deserialize(fs_, session_.parquet_io(), prepared.root, read_snapshot,
                                                             prepared.transaction));
-  SILT_TRY_ASSIGN(auto committed, txn->commit());
+  return commit_and_report(*txn, std::move(report), started);
+}
+
+Result<OperationReport> commit_and_report(delta::Transaction& txn, OperationReport report, int64_t started_ns) {
+  SILT_TRY_ASSIGN(auto committed, txn.commit());
   report.version = committed.version;
   report.attempts = committed.attempts;
   report.checkpoint_written = committed.checkpoint_written;
-  report.duration_ms = (monotonic_ns() - started) / 1000000;
+  report.duration_ms = (monotonic_ns() - started_ns) / 1000000;
   return report;
 }
 

@@ -18,6 +18,11 @@
 
 namespace silt::engine {
 
+// Commits `txn` and completes `report` with the committed version, attempts, checkpoint and the
+// duration since `started_ns` (monotonic_ns()): the end of the operations that commit actions they
+// built themselves (restore, publish, a prepared commit).
+Result<OperationReport> commit_and_report(delta::Transaction& txn, OperationReport report, int64_t started_ns);
+
 // Data files written by TableOps::stage and not yet committed.
 struct TableOps::StagedFiles {
   std::vector<delta::AddFile> adds;

@@ -10,6 +10,7 @@
 #include "delta/table_features.h"
 #include "delta/transaction.h"
 #include "engine/table_ops.h"
+#include "engine/table_ops_internal.h"
 
 namespace silt::engine {
 
@@ -128,12 +129,7 @@ Result<OperationReport> TableOps::publish(const std::string& root, const delta::
   }
   txn.set_metric("numAddedFiles", report.files_added);
   txn.set_metric("numRemovedFiles", report.files_removed);
-  SILT_TRY_ASSIGN(auto committed, txn.commit());
-  report.version = committed.version;
-  report.attempts = committed.attempts;
-  report.checkpoint_written = committed.checkpoint_written;
-  report.duration_ms = (monotonic_ns() - started) / 1000000;
-  return report;
+  return commit_and_report(txn, std::move(report), started);
 }
 
 }  // namespace silt::engine

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +18,10 @@
 #include "pipeline/run/ingest_log.h"
 
 namespace silt::pipeline::consolidate {
+
+// SourceFile::source of the ledger's entries: files read, and files quarantined.
+inline constexpr const char* kLandingSource = "landing";
+inline constexpr const char* kQuarantinedSource = "quarantined";
 
 // Which landing files are consolidated: for Delta output, the IngestLog chain of the table (its
 // commits record txn(silt.ingest, N)); for plain output, one marker per completed execution under
@@ -35,7 +40,8 @@ class LandingLedger {
   // Plain output: every partition is published; the files are consolidated.
   Status finish(int64_t number, const std::vector<SourceFile>& files);
   Result<bool> committed(int64_t number);
-  // Delta: the txn version the table records (nullopt before the first execution).
+  // Delta: the txn version the table records (nullopt before the first execution), loaded once:
+  // the job's lock keeps other executions from moving it while this ledger is in use.
   Result<std::optional<int64_t>> recorded_version();
 
  private:
@@ -44,6 +50,7 @@ class LandingLedger {
   engine::Session& session_;
   storage::FileSystem& fs_;
   const ConsolidationConfig& job_;
+  std::optional<std::optional<int64_t>> recorded_;  // recorded_version(), once loaded
 };
 
 class Writer {
@@ -51,12 +58,11 @@ class Writer {
   Writer(engine::Session& session, storage::FileSystem& fs, const ConsolidationConfig& job, std::string execution_id)
       : session_(session), fs_(fs), job_(job), execution_id_(std::move(execution_id)) {}
 
-  // Reads `files` (bad ones moved to `quarantined`, or an error when the job fails on them),
-  // de-duplicates them by key into the execution's records, and fills the record's input
-  // metrics and partitions.
-  Status read_landing(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined,
-                      ConsolidationExecution& record);
-  // Compares with what the output holds: records older than the consolidated ones are left out.
+  // Reads `files` (bad ones moved to `quarantined`, or an error when the job fails on them) and
+  // de-duplicates them by key into the execution's records (_silt_winners).
+  Status read_landing(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined);
+  // Compares with what the output holds: records older than the consolidated ones are left out;
+  // fills the record's counts and partitions.
   Status reconcile(ConsolidationExecution& record);
   // Delta: one commit (a write creating the table, or a MERGE by key) recording txn(silt.ingest,
   // ledger_number).
@@ -68,11 +74,13 @@ class Writer {
 
  private:
   Status quarantine_and_retry(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined,
-                              ConsolidationExecution& record, const Error& failure);
+                              const Error& failure);
   std::string keys_sql(const std::string& alias) const;
   std::string keys_join(const std::string& left, const std::string& right) const;
-  std::string partition_select_sql() const;
-  Result<std::string> landing_read_sql(const std::vector<LandingFile>& files);
+  std::string data_columns_sql() const;  // the landing files' columns, quoted, in order
+  // The paths under which DuckDB reads `files`, and the read of those paths (with their file names).
+  Result<std::vector<std::string>> readable_paths(const std::vector<LandingFile>& files);
+  Result<std::string> landing_read_sql(const std::vector<std::string>& readable) const;
   Result<std::string> output_read_sql(const std::vector<std::string>& files, bool keys_only);
   Result<std::vector<std::string>> plain_output_files();
 
@@ -82,6 +90,7 @@ class Writer {
   std::string execution_id_;
   std::vector<std::pair<std::string, std::string>> columns_;  // data columns of the landing files: name, type
   bool output_exists_ = false;
+  std::shared_ptr<const delta::Snapshot> snapshot_;  // Delta: the table reconcile() compared with
 };
 
 // "year=2025/month=11/day=03" for the partition of a record's year, month and day.

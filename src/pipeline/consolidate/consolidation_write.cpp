@@ -23,8 +23,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr const char* kQuarantinedSource = "quarantined";
-
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -77,13 +75,16 @@ std::string partition_path(const ConsolidationConfig& job, int year, int month, 
 std::string LandingLedger::marker_directory() const { return job_.output.path + "/_silt/consolidate"; }
 
 Result<std::optional<int64_t>> LandingLedger::recorded_version() {
+  if (recorded_) return *recorded_;
   engine::TableOps ops(session_, fs_);
   auto snapshot = ops.load(job_.output.path);
   if (!snapshot) {
-    if (snapshot.error().code() == ErrorCode::kNotFound) return std::optional<int64_t>();
-    return std::move(snapshot).error();
+    if (snapshot.error().code() != ErrorCode::kNotFound) return std::move(snapshot).error();
+    recorded_.emplace();
+  } else {
+    recorded_.emplace((*snapshot)->app_version(IngestLog::kAppId));
   }
-  return (*snapshot)->app_version(IngestLog::kAppId);
+  return *recorded_;
 }
 
 Result<std::set<SourceFile>> LandingLedger::consumed() {
@@ -157,10 +158,13 @@ std::string Writer::keys_join(const std::string& left, const std::string& right)
   return join(parts, " AND ");
 }
 
-Result<std::string> Writer::landing_read_sql(const std::vector<LandingFile>& files) {
+Result<std::vector<std::string>> Writer::readable_paths(const std::vector<LandingFile>& files) {
   std::vector<std::string> paths;
   for (const auto& file : files) paths.push_back(file.path);
-  SILT_TRY_ASSIGN(auto readable, session_.files().readable(fs_, paths, true));
+  return session_.files().readable(fs_, paths, true);
+}
+
+Result<std::string> Writer::landing_read_sql(const std::vector<std::string>& readable) const {
   const std::string list = sql_string_list(readable);
   switch (job_.input.format) {
     case LandingFormat::kParquet:
@@ -174,14 +178,15 @@ Result<std::string> Writer::landing_read_sql(const std::vector<LandingFile>& fil
 }
 
 Status Writer::quarantine_and_retry(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined,
-                                    ConsolidationExecution& record, const Error& failure) {
+                                    const Error& failure) {
   // Each file is read alone to find the ones that cannot be read, which are quarantined (or fail
   // the execution); the rest are read again together.
   auto& db = session_.connection();
   std::vector<LandingFile> good;
   size_t bad = 0;
   for (auto& file : files) {
-    SILT_TRY_ASSIGN(auto one, landing_read_sql({file}));
+    SILT_TRY_ASSIGN(auto path, readable_paths({file}));
+    SILT_TRY_ASSIGN(auto one, landing_read_sql(path));
     Status read = db.execute("SELECT count(*) FROM (SELECT * FROM " + one + ")");
     if (read.ok()) {
       good.push_back(file);
@@ -203,16 +208,16 @@ Status Writer::quarantine_and_retry(std::vector<LandingFile>& files, std::vector
   }
   files = std::move(good);
   if (files.empty()) return Status::ok_status();
-  return read_landing(files, quarantined, record);
+  return read_landing(files, quarantined);
 }
 
-Status Writer::read_landing(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined,
-                            ConsolidationExecution& record) {
+Status Writer::read_landing(std::vector<LandingFile>& files, std::vector<QuarantinedFile>& quarantined) {
   auto& db = session_.connection();
   // The whole read is tried first (one pass: the fast path); a failure looks for bad files.
-  SILT_TRY_ASSIGN(auto read_sql, landing_read_sql(files));
+  SILT_TRY_ASSIGN(auto readable, readable_paths(files));
+  SILT_TRY_ASSIGN(auto read_sql, landing_read_sql(readable));
   auto described = db.query_text("DESCRIBE SELECT * FROM " + read_sql);
-  if (!described) return quarantine_and_retry(files, quarantined, record, described.error());
+  if (!described) return quarantine_and_retry(files, quarantined, described.error());
 
   columns_.clear();
   std::map<std::string, std::string> types;
@@ -244,9 +249,6 @@ Status Writer::read_landing(std::vector<LandingFile>& files, std::vector<Quarant
   }
 
   // Each landing file with its order (later wins ties) and folder date.
-  std::vector<std::string> paths;
-  for (const auto& file : files) paths.push_back(file.path);
-  SILT_TRY_ASSIGN(auto readable, session_.files().readable(fs_, paths, true));
   std::string values;
   for (size_t i = 0; i < files.size(); ++i) {
     values += fmt::format("{}({}, {}, {})", i ? ", " : "", sql_string(readable[i]), i,
@@ -295,7 +297,7 @@ Status Writer::read_landing(std::vector<LandingFile>& files, std::vector<Quarant
       fmt::arg("levels", levels), fmt::arg("keys", keys), fmt::arg("local", local), fmt::arg("read", read_sql),
       fmt::arg("latest", latest));
   Status built = db.execute(winners);
-  if (!built.ok()) return quarantine_and_retry(files, quarantined, record, built.error());
+  if (!built.ok()) return quarantine_and_retry(files, quarantined, built.error());
   std::vector<std::string> null_checks;
   for (const auto& key : job_.key) null_checks.push_back(sql_identifier(key) + " IS NULL");
   SILT_TRY_ASSIGN(auto nulls, db.query_text("SELECT w._silt_copies, l.file FROM _silt_winners w JOIN _silt_landing l ON "
@@ -362,6 +364,7 @@ Status Writer::reconcile(ConsolidationExecution& record) {
     auto snapshot = ops.load(job_.output.path);
     if (snapshot) {
       output_exists_ = true;
+      snapshot_ = *snapshot;
       engine::ScanOptions scan;
       scan.with_file_column = true;
       SILT_TRY_ASSIGN(auto sql, session_.scan_sql(**snapshot, scan));
@@ -443,7 +446,7 @@ Status Writer::reconcile(ConsolidationExecution& record) {
 
 // --- writing ---------------------------------------------------------------------------------
 
-std::string Writer::partition_select_sql() const {
+std::string Writer::data_columns_sql() const {
   std::string columns;
   for (const auto& [name, type] : columns_) columns += (columns.empty() ? "" : ", ") + sql_identifier(name);
   return columns;
@@ -452,11 +455,10 @@ std::string Writer::partition_select_sql() const {
 Status Writer::write_delta(int64_t ledger_number, ConsolidationExecution& record) {
   engine::TableOps ops(session_, fs_);
   std::set<std::string> before;
-  if (output_exists_) {
-    SILT_TRY_ASSIGN(auto snapshot, ops.load(job_.output.path));
-    for (const auto& file : snapshot->files()) before.insert(file.path);
+  if (snapshot_) {
+    for (const auto& file : snapshot_->files()) before.insert(file.path);
   }
-  std::string select = partition_select_sql();
+  std::string select = data_columns_sql();
   for (const auto& level : job_.partition_by.levels) select += ", " + level;
   engine::Source source;
   source.query = fmt::format("SELECT {} FROM _silt_accepted", select);
@@ -480,6 +482,7 @@ Status Writer::write_delta(int64_t ledger_number, ConsolidationExecution& record
     options.target_file_bytes = target;
     options.commit_info = info;
     options.add_new_columns = true;
+    options.read_snapshot = snapshot_;  // what the stale records were judged against
     SILT_TRY_ASSIGN(report, ops.merge(job_.output.path, source, options));
   }
   record.table_version = report.version;
@@ -525,7 +528,7 @@ Status Writer::write_plain(ConsolidationExecution& record) {
   auto level_or_one = [&](size_t i) { return i < levels.size() ? levels[i] : std::string("1"); };
   const std::string ext = extension(job_.output);
   const std::string options = copy_options(job_.output);
-  const std::string columns = partition_select_sql();
+  const std::string columns = data_columns_sql();
 
   // Files holding a key this execution replaces, by partition folder.
   std::map<std::string, std::vector<std::string>> superseded;

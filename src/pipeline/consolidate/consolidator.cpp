@@ -67,10 +67,10 @@ void crash_point(const ConsolidateOptions& options, const char* point) {
 std::vector<SourceFile> source_files(const std::vector<LandingFile>& files, const std::vector<QuarantinedFile>& bad,
                                      const std::vector<LandingFile>& all) {
   std::vector<SourceFile> out;
-  for (const auto& file : files) out.push_back({"landing", file.path, file.size, file.modified_ms});
+  for (const auto& file : files) out.push_back({consolidate::kLandingSource, file.path, file.size, file.modified_ms});
   for (const auto& q : bad) {
     for (const auto& file : all) {
-      if (file.path == q.path) out.push_back({"quarantined", file.path, file.size, file.modified_ms});
+      if (file.path == q.path) out.push_back({consolidate::kQuarantinedSource, file.path, file.size, file.modified_ms});
     }
   }
   return out;
@@ -86,9 +86,14 @@ std::vector<LandingFile> retention_candidates(const ConsolidationConfig& job, co
   for (const auto& file : landing) {
     if (file.modified_ms >= cutoff) continue;
     auto it = consumed.find(SourceFile{"", file.path, file.size, file.modified_ms});
-    if (it != consumed.end() && it->source != "quarantined") out.push_back(file);
+    if (it != consumed.end() && it->source != consolidate::kQuarantinedSource) out.push_back(file);
   }
   return out;
+}
+
+// One per partition of an execution (a failure's: the execution id), stable across deliveries.
+std::string event_id(const ConsolidationExecution& execution, const PartitionResult* partition) {
+  return execution.execution_id + (partition ? "." + partition->date : "");
 }
 
 // Stores the execution's events (one per partition; one without a partition for a failure) in
@@ -99,10 +104,9 @@ Status announce(storage::FileSystem& fs, const std::string& storage_root, const 
   EventOutbox outbox(fs, storage_root);
   auto enqueue = [&](const PartitionResult* partition) -> Status {
     OutboxEvent event;
-    const std::string date = partition ? partition->date : "";
-    event.id = record.execution_id + (date.empty() ? "" : "." + date);
+    event.id = event_id(record, partition);
     event.job = job.name;
-    event.key = job.name + "|" + date;
+    event.key = job.name + "|" + (partition ? partition->date : "");
     event.created_at = format_rfc3339_ms(now_ms());
     event.payload = consolidation_event_json(record, partition);
     return outbox.enqueue(std::move(event), job.events);
@@ -124,7 +128,7 @@ std::string consolidation_event_json(const ConsolidationExecution& execution, co
   const bool ok = execution.status == "completed";
   ordered_json j;
   j["event_type"] = ok ? "consolidation_completed" : "consolidation_failed";
-  j["event_id"] = execution.execution_id + (partition ? "." + partition->date : "");
+  j["event_id"] = event_id(execution, partition);
   j["partition_date"] = partition ? partition->date : (execution.partitions.empty() ? "" : execution.partitions.front().date);
   j["execution_sequence"] = execution.execution_sequence;
   j["total_executions"] = execution.total_executions;
@@ -154,10 +158,6 @@ Result<std::optional<ConsolidationExecution>> Consolidator::recover(const Consol
   record.completed_at = format_rfc3339_ms(now_ms());
   if (committed) {
     record.status = "completed";
-    if (job.output.format == OutputFormat::kDelta) {
-      SILT_TRY_ASSIGN(auto version, ledger.recorded_version());
-      (void)version;
-    }
     SILT_LOG_WARN("consolidation '{}': execution {} was interrupted after its commit; its history and events are "
                   "completed now", job.name, record.execution_id);
   } else {
@@ -251,7 +251,7 @@ Result<ConsolidationExecution> Consolidator::execute(const ConsolidationConfig& 
     return finish(Status::ok_status());
   }
   std::vector<LandingFile> readable = fresh;
-  Status read = writer.read_landing(readable, record.quarantined, record);
+  Status read = writer.read_landing(readable, record.quarantined);
   if (!read.ok()) return finish(read);
   for (const auto& q : record.quarantined) {
     SILT_LOG_WARN("consolidation '{}': landing file {} quarantined: {}", job.name, q.path, q.reason);
@@ -275,10 +275,7 @@ Result<ConsolidationExecution> Consolidator::execute(const ConsolidationConfig& 
   crash_point(options, "before_commit");
   Status written = job.output.format == OutputFormat::kDelta ? writer.write_delta(number, record) : writer.write_plain(record);
   if (written.ok()) written = ledger.finish(number, consumed_now);
-  if (!written.ok()) {
-    (void)history.clear_pending(job.name);
-    return finish(written);
-  }
+  if (!written.ok()) return finish(written);
   record.status = "completed";
   SILT_TRY(history.set_pending(record));
   crash_point(options, "after_commit");

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <utime.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -256,7 +257,7 @@ TEST_P(CliConsolidate, ADayInTwoExecutionsMatchesTheReferenceInEveryFormat) {
 }
 
 TEST_P(CliConsolidate, AnUndeliverableEventStaysPendingUntilRetried) {
-  bool up = false;
+  std::atomic<bool> up{false};  // read by the server thread
   auto server = HttpTestServer::start([&](const HttpRequest&) { return up ? HttpTestResponse(204, "") : HttpTestResponse(500, "down"); });
   ASSERT_TRUE(server) << server.error().message();
   write_project("      - webhook: {url: \"" + (*server)->endpoint() + "/e\", retries: 1}\n");
