@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "harness.h"
+#include "pipeline/catalog/discovery.h"
 #include "pipeline/consolidate/consolidator.h"
 #include "support/run_command.h"
 
@@ -86,6 +87,90 @@ void consolidation_benchmark(Bench& bench, engine::Session& session, const std::
   bench.report().add(std::move(entry));
 }
 
+// 10c: a first crawl of every landing file; 10d: the re-crawl after 100 more files landed.
+void discovery_benchmarks(Bench& bench, engine::Session& session, const std::string& landing, int64_t files,
+                          int repetitions) {
+  const std::string storage = bench.scratch("consolidate/discover-storage");
+  const std::string fresh_dir = landing + "/2025/11/04";
+  pipeline::DiscoverOptions options;
+  options.location = landing;
+  options.name = "landing_chargebacks";
+  pipeline::Discovery last;
+  auto crawl = [&]() -> Status {
+    pipeline::Catalog catalog(bench.fs(), storage);
+    pipeline::Discoverer discoverer(session, bench.fs(), catalog);
+    SILT_TRY_ASSIGN(last, discoverer.discover(options));
+    return Status();
+  };
+  std::vector<std::string> sample;  // 100 landing files copied in as new ones
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(landing)) {
+    if (entry.is_regular_file() && sample.size() < 100) sample.push_back(entry.path().string());
+  }
+  auto land_new = [&](int) -> Status {
+    std::filesystem::create_directories(fresh_dir);
+    for (size_t i = 0; i < sample.size(); ++i) {
+      std::filesystem::copy_file(sample[i], fmt::format("{}/new_{:03}.parquet", fresh_dir, i),
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
+    return Status();
+  };
+  auto reset = [&](int) {
+    remove_tree(fresh_dir);
+    remove_tree(storage);
+  };
+
+  Case full{[&](int) { return crawl(); }, [&](int) -> Status { reset(0); return Status(); }, nullptr};
+  const std::string footers =
+      fmt::format("SELECT count(*) FROM parquet_schema('{}/*/*/*/*.parquet')", landing);
+  Case footer_read{[&](int) { return session.connection().execute(footers); }, nullptr, nullptr};
+  progress(fmt::format("10c: discovery of {} files, {} repetitions", files, repetitions));
+  auto first = measure_paired(repetitions, full, footer_read);
+  if (!first) {
+    bench.report().add_failure("10c", "discovery", first.status());
+  } else {
+    Entry entry;
+    entry.id = "10c";
+    entry.title = fmt::format("Discover {} landing files (first crawl)", files);
+    entry.subject_name = "silt discover (list, every footer and row count, schema union, partitions, catalog entry)";
+    entry.baseline_name = "DuckDB reading the same footers: SELECT count(*) FROM parquet_schema('<glob>')";
+    entry.subject = std::move(first->subject);
+    entry.baseline = std::move(first->baseline);
+    entry.note = fmt::format("{} files, {} rows, {} partitions, {} columns found.", last.entry.files, last.entry.rows,
+                             last.entry.partitions.size(), last.entry.columns.size());
+    bench.report().add(std::move(entry));
+  }
+
+  Case again{[&](int) { return crawl(); },
+             [&](int) -> Status {
+               reset(0);
+               SILT_TRY(crawl());
+               return land_new(0);
+             },
+             nullptr};
+  std::vector<std::string> new_paths;
+  for (size_t i = 0; i < sample.size(); ++i) new_paths.push_back(fmt::format("{}/new_{:03}.parquet", fresh_dir, i));
+  const std::string new_footers = fmt::format("SELECT count(*) FROM parquet_schema({})", sql_string_list(new_paths));
+  Case new_footer_read{[&](int) { return session.connection().execute(new_footers); }, land_new, nullptr};
+  progress(fmt::format("10d: re-crawl after {} new files, {} repetitions", sample.size(), repetitions));
+  auto incremental = measure_paired(repetitions, again, new_footer_read);
+  reset(0);
+  if (!incremental) {
+    bench.report().add_failure("10d", "incremental discovery", incremental.status());
+    return;
+  }
+  Entry entry;
+  entry.id = "10d";
+  entry.title = fmt::format("Re-crawl {} landing files after {} new ones landed", files, sample.size());
+  entry.subject_name = "silt discover again (list everything, read only the new footers, update the entry)";
+  entry.baseline_name = "DuckDB reading the 100 new footers: parquet_schema([...])";
+  entry.subject = std::move(incremental->subject);
+  entry.baseline = std::move(incremental->baseline);
+  entry.target = Target::seconds_at_most(1.0);
+  entry.note = fmt::format("{} new files read, {} files in the entry.",
+                           last.entry.last_crawl ? last.entry.last_crawl->files_new : 0, last.entry.files);
+  bench.report().add(std::move(entry));
+}
+
 }  // namespace
 
 void run_consolidate_benchmarks(Bench& bench) {
@@ -93,7 +178,8 @@ void run_consolidate_benchmarks(Bench& bench) {
       "Consolidation",
       "10a/10b: one execution of a consolidation job over a day of chargeback landing files generated by "
       "examples/chargebacks/generate (about 3% re-sends, 2% late updates, 0.5% of the files in the previous day's "
-      "folder), against one hand-written DuckDB statement doing the same read, de-duplication and partitioned write.");
+      "folder), against one hand-written DuckDB statement doing the same read, de-duplication and partitioned write. "
+      "10c/10d: discovery of the same landing files (silt discover), first crawl and re-crawl after 100 new files.");
   const int64_t files = bench.config().quick ? 1000 : 10000;
   const int64_t records = 500;
   const int repetitions = bench.config().quick ? 2 : 3;
@@ -113,6 +199,7 @@ void run_consolidate_benchmarks(Bench& bench) {
   }
   consolidation_benchmark(bench, **session, "10a", pipeline::OutputFormat::kDelta, landing, files, records, repetitions);
   consolidation_benchmark(bench, **session, "10b", pipeline::OutputFormat::kParquet, landing, files, records, repetitions);
+  discovery_benchmarks(bench, **session, landing, files, repetitions + 2);
   remove_tree(bench.scratch("consolidate"));
 }
 

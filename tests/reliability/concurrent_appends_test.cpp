@@ -145,9 +145,7 @@ class ConcurrentAppendsTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(bucket) << bucket.error().message();
     if (!bucket) return store;
     store.root = "s3://" + *bucket + "/lake/appends";
-    store.env = {"AWS_ENDPOINT_URL=" + store.server->endpoint(), "AWS_ACCESS_KEY_ID=" + store.server->access_key(),
-                 "AWS_SECRET_ACCESS_KEY=" + store.server->secret_key(), "AWS_REGION=us-east-1",
-                 "AWS_EC2_METADATA_DISABLED=true"};
+    store.env = store.server->client_environment();
     store.fs = std::make_unique<storage::s3::S3FileSystem>(store.server->client());
     return store;
   }

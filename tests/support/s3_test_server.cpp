@@ -158,4 +158,9 @@ Result<std::string> S3TestServer::create_bucket(const std::string& prefix) const
   return name;
 }
 
+std::vector<std::string> S3TestServer::client_environment() const {
+  return {"AWS_ENDPOINT_URL=" + endpoint_, "AWS_ACCESS_KEY_ID=" + access_key_, "AWS_SECRET_ACCESS_KEY=" + secret_key_,
+          "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"};
+}
+
 }  // namespace silt::testing

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "storage/s3/s3_client.h"
@@ -43,6 +44,8 @@ class S3TestServer {
   std::shared_ptr<storage::s3::S3Client> client() const;
   // A new bucket with a unique name ("silt-<prefix>-<random>").
   Result<std::string> create_bucket(const std::string& prefix = "t") const;
+  // The environment (NAME=value) that points silt's S3 client at this server.
+  std::vector<std::string> client_environment() const;
 
  private:
   S3TestServer() = default;

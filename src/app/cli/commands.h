@@ -32,6 +32,8 @@ void register_flags_set_commands(CLI::App& flags, CommandContext& context, int* 
 void register_versions_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt consolidate`, `silt consolidations`, `silt events`.
 void register_consolidate_commands(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt discover`, `silt catalog list|show|ddl|drop`.
+void register_catalog_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt storage check`.
 void register_storage_commands(CLI::App& app, CommandContext& context, int* exit_code);
 

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   register_flags_commands(app, context, &exit_code);
   register_versions_commands(app, context, &exit_code);
   register_consolidate_commands(app, context, &exit_code);
+  register_catalog_commands(app, context, &exit_code);
 
   // Nothing may escape as an exception: a bug becomes a message and the documented exit code.
   try {

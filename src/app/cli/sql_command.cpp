@@ -14,6 +14,7 @@
 #include "app/cli/context.h"
 #include "app/cli/output.h"
 #include "app/cli/project_support.h"
+#include "pipeline/catalog/catalog_views.h"
 #include "pipeline/run/project_views.h"
 #include "base/clock.h"
 #include "base/strings.h"
@@ -39,8 +40,8 @@ Result<std::string> read_sql_file(const std::string& path) {
   return sql;
 }
 
-// Every table of the project that exists, as <schema>.<table> and as the model's name, and every
-// source as source.<name>.
+// Every table of the project that exists, as <schema>.<table> and as the model's name, every
+// source as source.<name>, and the catalog tables the query reads as catalog.<name>.
 template <typename Args>
 Status register_project(const Args& args, CommandContext& context, engine::Session& session) {
   SILT_TRY_ASSIGN(auto project, load_project_for_command(args.project, context));
@@ -68,6 +69,12 @@ Status register_project(const Args& args, CommandContext& context, engine::Sessi
     SILT_TRY(connection.execute_script(fmt::format("CREATE SCHEMA IF NOT EXISTS source; CREATE OR REPLACE VIEW source.{} AS {}",
                                             sql_identifier(source.name),
                                             pipeline::source_select_sql(source, sql_string(source.path)))));
+  }
+  // The catalog tables the query reads (every one for a script of statements).
+  SILT_TRY_ASSIGN(auto names, pipeline::catalog_names_in_sql(connection, args.query));
+  if (!names || !names->empty()) {
+    pipeline::Catalog catalog(context.fs(), project->config.storage_root);
+    SILT_TRY(pipeline::register_catalog_tables(session, context.fs(), catalog, names ? *names : std::vector<std::string>()));
   }
   return Status();
 }

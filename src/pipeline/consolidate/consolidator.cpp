@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "obs/logger.h"
 #include "obs/metrics.h"
+#include "pipeline/catalog/catalog.h"
 #include "pipeline/consolidate/consolidation_internal.h"
 #include "pipeline/events/event_outbox.h"
 #include "pipeline/run/run_lock.h"
@@ -144,6 +145,14 @@ std::string consolidation_event_json(const ConsolidationExecution& execution, co
   return j.dump();
 }
 
+void Consolidator::register_in_catalog(const ConsolidationConfig& job) {
+  if (job.output.format != OutputFormat::kDelta) return;
+  auto snapshot = delta::Snapshot::load(fs_, session_.parquet_io(), job.output.path);
+  Status status = snapshot ? Catalog(fs_, storage_root_).register_delta(job.name, **snapshot, "consolidation " + job.name)
+                           : Status(std::move(snapshot).error());
+  if (!status.ok()) SILT_LOG_WARN("catalog: consolidation '{}' is not registered: {}", job.name, status.message());
+}
+
 Result<std::optional<ConsolidationExecution>> Consolidator::recover(const ConsolidationConfig& job) {
   ConsolidationHistory history(fs_, storage_root_);
   SILT_TRY_ASSIGN(auto pending, history.pending(job.name));
@@ -166,6 +175,7 @@ Result<std::optional<ConsolidationExecution>> Consolidator::recover(const Consol
     record.partitions.clear();
   }
   SILT_TRY(history.save(record));
+  if (committed) register_in_catalog(job);
   if (committed) SILT_TRY(announce(fs_, storage_root_, job, record, false, nullptr));
   SILT_TRY(history.clear_pending(job.name));
   return std::optional<ConsolidationExecution>(std::move(record));
@@ -279,6 +289,7 @@ Result<ConsolidationExecution> Consolidator::execute(const ConsolidationConfig& 
   record.status = "completed";
   SILT_TRY(history.set_pending(record));
   crash_point(options, "after_commit");
+  register_in_catalog(job);
   obs::counter_add(fmt::format("silt.consolidation.records{{job={}}}", job.name), record.records_processed);
   apply_retention();
   return finish(Status::ok_status());

@@ -46,6 +46,9 @@ class Consolidator {
   Result<std::optional<ConsolidationExecution>> recover(const ConsolidationConfig& job);
 
  private:
+  // A Delta output is in the catalog under the job's name (a failure is a warning).
+  void register_in_catalog(const ConsolidationConfig& job);
+
   engine::Session& session_;
   storage::FileSystem& fs_;
   std::string storage_root_;

@@ -79,6 +79,7 @@ struct ModelVersion {
   std::vector<TableReference> references;
   std::vector<std::string> depends_on;
   std::vector<std::string> sources;
+  std::vector<std::string> catalog_tables;
 };
 
 struct Model {
@@ -92,6 +93,7 @@ struct Model {
   std::vector<TableReference> references;  // every table read, CTE names excluded
   std::vector<std::string> depends_on;     // model names, sorted, unique
   std::vector<std::string> sources;        // source names read (schema "source"), sorted, unique
+  std::vector<std::string> catalog_tables; // catalog tables read (schema "catalog"), lower case, sorted, unique
 
   std::vector<ModelVersion> versions;      // versioned models (their depends_on and sources are the union)
   std::string version;  // set by as_version: this is that version of the model, with its own table

@@ -42,6 +42,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kProjectFile = "silt.yaml";
 constexpr const char* kSourceSchema = "source";
+constexpr const char* kCatalogSchema = "catalog";  // tables of the catalog, resolved when the model runs
 constexpr const char* kDefaultSchema = "main";
 constexpr const char* kContractsDirectory = "contracts";
 
@@ -554,20 +555,23 @@ class ModelSetLoader {
         model.references = std::move(unit.references);
         model.depends_on = std::move(unit.depends_on);
         model.sources = std::move(unit.sources);
+        model.catalog_tables = std::move(unit.catalog_tables);
         continue;
       }
       // A versioned model waits for what any of its versions reads (a shadow run computes them all).
-      std::set<std::string> depends_on, sources;
+      std::set<std::string> depends_on, sources, catalog_tables;
       for (ModelVersion& version : model.versions) {
         auto references = engine::find_sql_references(**connection, version.sql);
         if (!references) return references.error().with_context("parsing " + version.file);
         resolve_references(i, *references, version);
         depends_on.insert(version.depends_on.begin(), version.depends_on.end());
         sources.insert(version.sources.begin(), version.sources.end());
+        catalog_tables.insert(version.catalog_tables.begin(), version.catalog_tables.end());
         model.references.insert(model.references.end(), version.references.begin(), version.references.end());
       }
       model.depends_on.assign(depends_on.begin(), depends_on.end());
       model.sources.assign(sources.begin(), sources.end());
+      model.catalog_tables.assign(catalog_tables.begin(), catalog_tables.end());
     }
     check_contract_types(**connection);
     for (const auto& loaded : loaded_) {
@@ -636,12 +640,17 @@ class ModelSetLoader {
 
     std::set<std::string> depends_on;
     std::set<std::string> sources;
+    std::set<std::string> catalog_tables;
     for (const engine::SqlTableReference& table : parsed.tables) {
       const TextPosition at = position_at(unit.sql, table.offset);
       unit.references.push_back(TableReference{table.schema, table.table, at.line, at.column});
       std::string written = table.schema.empty() ? table.table : table.schema + "." + table.table;
       if (!table.catalog.empty()) {
         add(unit.file, at, unknown_table(table.catalog + "." + written, table.table));
+        continue;
+      }
+      if (same_name(table.schema, kCatalogSchema)) {
+        catalog_tables.insert(to_lower(table.table));
         continue;
       }
       if (same_name(table.schema, kSourceSchema)) {
@@ -670,6 +679,7 @@ class ModelSetLoader {
     }
     unit.depends_on.assign(depends_on.begin(), depends_on.end());
     unit.sources.assign(sources.begin(), sources.end());
+    unit.catalog_tables.assign(catalog_tables.begin(), catalog_tables.end());
   }
 
   // The model a (possibly unqualified) table name refers to; reports unknown and ambiguous names.

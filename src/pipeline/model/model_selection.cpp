@@ -79,6 +79,7 @@ Model Model::as_version(const ModelVersion& version) const {
   out.references = version.references;
   out.depends_on = version.depends_on;
   out.sources = version.sources;
+  out.catalog_tables = version.catalog_tables;
   out.versions.clear();
   out.version = version.name;
   return out;

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "pipeline/catalog/catalog_views.h"
 #include "pipeline/run/ingest_log.h"
 #include "pipeline/run/publish.h"
 #include "pipeline/run/runner.h"
@@ -172,6 +173,11 @@ Status ModelExecutor::register_inputs(const Model& model, const InputTables& inp
       }
     }
     out.inputs[upstream->qualified_name()] = snapshot->version();
+  }
+  if (!model.catalog_tables.empty()) {
+    Catalog catalog(*context_.fs, context_.project->config.storage_root);
+    Status registered = register_catalog_tables(session_, *context_.fs, catalog, model.catalog_tables);
+    if (!registered.ok()) return Error(registered.code(), model.file + ": " + registered.message());
   }
   return Status();
 }

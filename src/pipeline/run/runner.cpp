@@ -17,6 +17,7 @@
 #include "engine/session.h"
 #include "engine/table_ops.h"
 #include "obs/logger.h"
+#include "pipeline/catalog/catalog.h"
 #include "pipeline/run/dag_scheduler.h"
 #include "pipeline/run/flag_snapshot.h"
 #include "pipeline/run/ingest_log.h"
@@ -27,6 +28,20 @@
 #include "pipeline/run/run_lock.h"
 
 namespace silt::pipeline {
+namespace {
+
+// A table a run committed is in the catalog under its model's name. Failing to register it is a
+// warning: the commit stands, and the next commit registers it again.
+void register_in_catalog(const RunContext& context, engine::Session& session, const Model& model) {
+  auto snapshot = delta::Snapshot::load(*context.fs, session.parquet_io(), context.project->read_location(model));
+  Status status = snapshot ? Catalog(*context.fs, context.project->config.storage_root)
+                                      .register_delta(model.name, **snapshot, "model " + model.name)
+                                : Status(std::move(snapshot).error());
+  if (!status.ok()) SILT_LOG_WARN("catalog: {} is not registered: {}", model.name, status.message());
+}
+
+}  // namespace
+
 namespace {
 
 std::string today_utc() { return format_timestamp_ms(now_ms()).substr(0, 10); }
@@ -381,6 +396,7 @@ Result<RunRecord> Runner::run(const RunOptions& options, RunObserver* observer) 
     run.duration_ms = (monotonic_ns() - begin) / 1000000;
     if (status.ok()) {
       run.status = ModelStatus::kSuccess;
+      if (run.version_written >= 0 || run.published_version >= 0) register_in_catalog(context, *session, *order[i]);
       return true;
     }
     run.status = ModelStatus::kFailed;

@@ -81,11 +81,8 @@ class CliConsolidate : public ::testing::TestWithParam<std::string> {
   CommandResult silt(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
     std::vector<std::string> argv = {"env"};
     if (server_) {
-      for (const auto& variable : {"AWS_ENDPOINT_URL=" + server_->endpoint(), "AWS_ACCESS_KEY_ID=" + server_->access_key(),
-                                   "AWS_SECRET_ACCESS_KEY=" + server_->secret_key(), std::string("AWS_REGION=us-east-1"),
-                                   std::string("AWS_EC2_METADATA_DISABLED=true")}) {
-        argv.push_back(variable);
-      }
+      auto variables = server_->client_environment();
+      argv.insert(argv.end(), variables.begin(), variables.end());
     }
     argv.insert(argv.end(), env.begin(), env.end());
     argv.push_back(SILT_BINARY);

@@ -27,12 +27,9 @@ class SiltOnS3 : public ::testing::Test {
   }
 
   CommandResult silt(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {}) {
-    std::vector<std::string> argv = {"env",
-                                     "AWS_ENDPOINT_URL=" + server_->endpoint(),
-                                     "AWS_ACCESS_KEY_ID=" + server_->access_key(),
-                                     "AWS_SECRET_ACCESS_KEY=" + server_->secret_key(),
-                                     "AWS_REGION=us-east-1",
-                                     "AWS_EC2_METADATA_DISABLED=true"};
+    std::vector<std::string> argv = {"env"};
+    auto variables = server_->client_environment();
+    argv.insert(argv.end(), variables.begin(), variables.end());
     argv.insert(argv.end(), extra_env.begin(), extra_env.end());
     argv.push_back(SILT_BINARY);
     argv.insert(argv.end(), args.begin(), args.end());

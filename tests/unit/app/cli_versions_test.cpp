@@ -51,11 +51,8 @@ class CliVersions : public ::testing::TestWithParam<std::string> {
   CommandResult silt(std::vector<std::string> args) {
     std::vector<std::string> argv = {"env", "SILT_USER=ana"};
     if (server_) {
-      for (const auto& variable : {"AWS_ENDPOINT_URL=" + server_->endpoint(), "AWS_ACCESS_KEY_ID=" + server_->access_key(),
-                                   "AWS_SECRET_ACCESS_KEY=" + server_->secret_key(), std::string("AWS_REGION=us-east-1"),
-                                   std::string("AWS_EC2_METADATA_DISABLED=true")}) {
-        argv.push_back(variable);
-      }
+      auto variables = server_->client_environment();
+      argv.insert(argv.end(), variables.begin(), variables.end());
     }
     argv.push_back(SILT_BINARY);
     argv.insert(argv.end(), args.begin(), args.end());
