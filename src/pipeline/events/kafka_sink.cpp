@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "obs/logger.h"
 #include "pipeline/events/event_sinks_internal.h"
 
 namespace silt::pipeline {
@@ -16,6 +17,19 @@ struct DeliveryState {
   int pending = 0;
   std::string error;
 };
+
+// librdkafka's log lines (syslog levels) through silt's logger, so they obey --log-level instead of
+// going to stderr: errors and warnings as warnings (a delivery failure is reported by the sink
+// itself), notices and info as info, the rest as debug.
+void on_log(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level <= 4) {
+    SILT_LOG_WARN("kafka {}: {}", facility, message);
+  } else if (level <= 6) {
+    SILT_LOG_INFO("kafka {}: {}", facility, message);
+  } else {
+    SILT_LOG_DEBUG("kafka {}: {}", facility, message);
+  }
+}
 
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   auto* state = static_cast<DeliveryState*>(opaque);
@@ -91,6 +105,7 @@ Result<std::unique_ptr<EventSink>> make_kafka_sink(const EventSinkConfig& config
   }
   auto state = std::make_unique<DeliveryState>();
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_log_cb(conf, on_log);
   rd_kafka_conf_set_opaque(conf, state.get());
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (producer == nullptr) {
