@@ -651,6 +651,10 @@ class ModelSetLoader {
       }
       if (same_name(table.schema, kCatalogSchema)) {
         catalog_tables.insert(to_lower(table.table));
+        // A model of the project read through the catalog (registered under its name) runs first.
+        if (auto it = by_name_.find(to_lower(table.table)); it != by_name_.end() && it->second != index) {
+          depends_on.insert(loaded_[it->second].model.name);
+        }
         continue;
       }
       if (same_name(table.schema, kSourceSchema)) {

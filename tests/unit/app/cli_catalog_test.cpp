@@ -275,8 +275,12 @@ TEST_P(CliCatalog, ModelsReadTheCatalogAndCommittedDeltaTablesAreRegistered) {
         "    output: {path: " + root_ + "/lake/cb, format: delta}\n");
   write(dir_.file("models/gold/landing_counts.sql"),
         "/* silt:\nmaterialized: table\n*/\nSELECT day, count(*) AS n FROM catalog.landing GROUP BY day\n");
+  // A model reading another through the catalog runs after it (its name sorts first).
+  write(dir_.file("models/gold/all_counts.sql"),
+        "/* silt:\nmaterialized: table\n*/\nSELECT CAST(sum(n) AS BIGINT) AS total FROM catalog.landing_counts\n");
   CommandResult run = silt({"run"});
   ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_EQ(query("SELECT total FROM gold.all_counts"), "6\n");
   CommandResult consolidated = silt({"consolidate", "cb"});
   ASSERT_EQ(consolidated.exit_code, 0) << consolidated.err;
 
