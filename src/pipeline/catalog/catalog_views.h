@@ -16,7 +16,7 @@ namespace silt::pipeline {
 
 // The SELECT a files entry's view runs: its columns (each cast to the entry's type; NULL where no
 // file has it), then its partition columns. Partitions of up to 32 values are one reader each, so
-// filters on partition columns skip whole partitions.
+// filters on partition columns read no rows of other partitions (every footer is read at bind).
 Result<std::string> catalog_files_select_sql(engine::Session& session, storage::FileSystem& fs, Catalog& catalog,
                                              const CatalogEntry& entry);
 

@@ -14,6 +14,7 @@
 #include "obs/logger.h"
 #include "pipeline/catalog/discovery_internal.h"
 #include "pipeline/catalog/type_widening.h"
+#include "pipeline/consolidate/landing.h"
 
 namespace silt::pipeline {
 namespace {
@@ -24,19 +25,10 @@ bool all_digits(const std::string& text, size_t length) {
   return text.size() == length && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
-// parquet, csv or json by the file name (compression suffixes ignored); "" for anything else.
+// parquet, csv or json (landing.h's data_file_format); "" for anything else.
 std::string format_of(const std::string& name) {
-  std::string lower = to_lower(name);
-  for (const char* suffix : {".gz", ".gzip", ".zst", ".zstd"}) {
-    if (ends_with(lower, suffix)) {
-      lower = lower.substr(0, lower.size() - std::string(suffix).size());
-      break;
-    }
-  }
-  if (ends_with(lower, ".parquet") || ends_with(lower, ".parq")) return "parquet";
-  if (ends_with(lower, ".csv") || ends_with(lower, ".tsv")) return "csv";
-  if (ends_with(lower, ".json") || ends_with(lower, ".jsonl") || ends_with(lower, ".ndjson")) return "json";
-  return "";
+  auto format = data_file_format(name);
+  return format ? landing_format_name(*format) : "";
 }
 
 // The folders of a relative path (its file name left out).
@@ -91,11 +83,6 @@ bool is_int32(const std::string& v) {
   auto n = parse_int64(v);
   return n && *n >= INT32_MIN && *n <= INT32_MAX;
 }
-bool is_date(const std::string& v) {
-  return v.size() == 10 && v[4] == '-' && v[7] == '-' && all_digits(v.substr(0, 4), 4) && all_digits(v.substr(5, 2), 2) &&
-         all_digits(v.substr(8, 2), 2);
-}
-
 // The type of a Hive partition column from its values: INTEGER, BIGINT, DATE, else VARCHAR.
 std::string partition_value_type(const std::set<std::string>& values) {
   bool ints = true, bigints = true, dates = true, any = false;
@@ -104,7 +91,7 @@ std::string partition_value_type(const std::set<std::string>& values) {
     any = true;
     ints = ints && is_int32(v);
     bigints = bigints && parse_int64(v).has_value();
-    dates = dates && is_date(v);
+    dates = dates && is_iso_date(v);
   }
   if (!any) return "VARCHAR";
   if (ints) return "INTEGER";
@@ -383,7 +370,6 @@ Result<Discovery> Discoverer::discover(const DiscoverOptions& options) {
   entry.partition_style = layout.style;
   std::map<std::string, CatalogPartition> partitions;
   std::vector<std::set<std::string>> values(layout.keys.size());
-  bool rows_known = true;
   for (const auto& file : state.files) {
     if (file.schema < 0) continue;
     FilePartition fp = file_partition(layout.style, file.path);
@@ -395,16 +381,16 @@ Result<Discovery> Discoverer::discover(const DiscoverOptions& options) {
     }
     p.files += 1;
     p.bytes += file.size;
-    if (file.rows < 0 || p.rows < 0) p.rows = -1;
-    else p.rows += file.rows;
+    p.rows = file.rows < 0 || p.rows < 0 ? -1 : p.rows + file.rows;
     for (size_t i = 0; i < fp.values.size() && i < values.size(); ++i) values[i].insert(fp.values[i]);
-    entry.files += 1;
-    entry.bytes += file.size;
-    rows_known = rows_known && file.rows >= 0;
-    if (rows_known) entry.rows = std::max<int64_t>(entry.rows, 0) + file.rows;
   }
-  if (!rows_known) entry.rows = -1;
-  for (auto& [path, p] : partitions) entry.partitions.push_back(std::move(p));
+  entry.rows = 0;  // the totals are the partitions'
+  for (auto& [path, p] : partitions) {
+    entry.files += p.files;
+    entry.bytes += p.bytes;
+    entry.rows = p.rows < 0 || entry.rows < 0 ? -1 : entry.rows + p.rows;
+    entry.partitions.push_back(std::move(p));
+  }
   for (size_t i = 0; i < layout.keys.size(); ++i) {
     std::string type = layout.style == PartitionStyle::kDateFolders ? "INTEGER" : partition_value_type(values[i]);
     if (!first && i < previous->partition_columns.size()) {
@@ -424,7 +410,9 @@ Result<Discovery> Discoverer::discover(const DiscoverOptions& options) {
     }
   }
   entry.columns = std::move(columns);
-  if (format == "csv") {
+  // A CSV table's delimiter and header (for its DDL), sniffed once.
+  if (!first && previous->format == "csv") entry.options = previous->options;
+  if (format == "csv" && entry.options.empty()) {
     for (const auto& file : state.files) {
       if (file.schema < 0) continue;
       SILT_TRY_ASSIGN(auto path, session_.files().readable(fs_, storage::join_path(location, file.path), false));

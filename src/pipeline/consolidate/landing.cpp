@@ -39,16 +39,16 @@ bool is_iso_date(const std::string& text) {
   return valid_date(std::stoi(y), std::stoi(m), std::stoi(d));
 }
 
-bool is_landing_data_file(LandingFormat format, const std::string& name) {
-  if (name.empty() || name[0] == '_' || name[0] == '.') return false;
+std::optional<LandingFormat> data_file_format(const std::string& name) {
+  if (name.empty() || name[0] == '_' || name[0] == '.') return std::nullopt;
+  if (ends_with(to_lower(name), ".parquet")) return LandingFormat::kParquet;
   const std::string lower = strip_compression(to_lower(name));
-  switch (format) {
-    case LandingFormat::kParquet: return ends_with(to_lower(name), ".parquet");
-    case LandingFormat::kCsv: return ends_with(lower, ".csv") || ends_with(lower, ".tsv");
-    case LandingFormat::kJson: return ends_with(lower, ".json") || ends_with(lower, ".jsonl") || ends_with(lower, ".ndjson");
-  }
-  return false;
+  if (ends_with(lower, ".csv") || ends_with(lower, ".tsv")) return LandingFormat::kCsv;
+  if (ends_with(lower, ".json") || ends_with(lower, ".jsonl") || ends_with(lower, ".ndjson")) return LandingFormat::kJson;
+  return std::nullopt;
 }
+
+bool is_landing_data_file(LandingFormat format, const std::string& name) { return data_file_format(name) == format; }
 
 std::optional<LandingFile> parse_landing_path(LandingLayout layout, const std::string& relative) {
   std::vector<std::string> parts = split(relative, '/');

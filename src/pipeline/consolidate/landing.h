@@ -22,8 +22,11 @@ struct LandingFile {
   std::map<std::string, std::string> hive;  // Hive folder values, in path order (hive layout)
 };
 
-// Whether `name` (a file's last component) holds data in `format`: .parquet; .csv, .tsv; .json,
-// .jsonl, .ndjson; each also compressed (.gz, .zst). Names starting with '_' or '.' never do.
+// The format of the data `name` (a file's last component) holds: .parquet; .csv, .tsv; .json,
+// .jsonl, .ndjson (these also compressed: .gz, .zst). nullopt for other names and for names
+// starting with '_' or '.'.
+std::optional<LandingFormat> data_file_format(const std::string& name);
+// Whether `name` holds data in `format` (data_file_format).
 bool is_landing_data_file(LandingFormat format, const std::string& name);
 
 // The folders of `relative` (a path below the landing root, file name last) as a LandingFile's

@@ -169,6 +169,7 @@ TEST_P(CliCatalog, DiscoversDateFoldersQueriesThemAndRecrawlsOnlyNewFiles) {
   EXPECT_EQ(replaced.at("last_crawl").at("files_changed"), 1);
   EXPECT_EQ(replaced.at("rows"), 14);
   EXPECT_EQ(query("SELECT count(*) FROM catalog.landing WHERE day = 2"), "1\n");
+
 }
 
 TEST_P(CliCatalog, DiscoversHiveFoldersOfCompressedCsvAndPrintsEachDialect) {
