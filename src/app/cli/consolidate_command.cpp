@@ -63,6 +63,19 @@ void print_execution(const pipeline::ConsolidationExecution& e) {
     }
   }
   for (const auto& q : e.quarantined) std::cout << fmt::format("  quarantined {}: {}\n", q.path, q.reason);
+  if (!e.quality.empty()) {
+    std::cout << fmt::format("  checks {}", e.quality);
+    if (e.records_quarantined > 0) {
+      std::cout << fmt::format(": {} record(s) quarantined in {}{}", e.records_quarantined, e.quarantine_table,
+                               e.quarantine_version >= 0 ? fmt::format(" (version {})", e.quarantine_version) : "");
+    }
+    std::cout << "\n";
+    for (const auto& c : e.checks) {
+      std::cout << fmt::format("    {:<4}  {}{}\n", c.status, c.name,
+                               c.status == "pass" ? "" : fmt::format(": {} of {} failing{}", c.failing, c.checked,
+                                                                     c.message.empty() ? "" : " (" + c.message + ")"));
+    }
+  }
   if (!e.retention_deleted.empty()) std::cout << fmt::format("  retention deleted {} landing file(s)\n", e.retention_deleted.size());
   std::cout << fmt::format("  {} in {}\n", e.status, seconds(e.duration_ms));
 }

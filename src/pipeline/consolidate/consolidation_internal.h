@@ -15,6 +15,7 @@
 #include "pipeline/consolidate/consolidation_record.h"
 #include "pipeline/consolidate/landing.h"
 #include "pipeline/project/consolidation_config.h"
+#include "pipeline/quality/quality.h"
 #include "pipeline/run/ingest_log.h"
 
 namespace silt::pipeline::consolidate {
@@ -70,6 +71,13 @@ class Writer {
   // Plain formats: per partition, new files staged and published, then its _manifest.json, then
   // the files it replaced removed.
   Status write_plain(ConsolidationExecution& record);
+  // The job's checks on the records about to be written (after reconcile; `environment` without
+  // its relation): QualityFailed when they gate the execution (nothing is written); with
+  // on_failure: quarantine, the failing records leave what is written, counted in the record.
+  Status check_quality(CheckEnvironment environment, ConsolidationExecution& record);
+  // The quarantine table's commit of the failing records, prepared (files written) with
+  // txn(silt.ingest, ledger_number); nullopt when nothing is quarantined.
+  Result<std::optional<engine::PreparedCommit>> prepare_quarantine(int64_t ledger_number);
   void drop_temporaries();
 
  private:
@@ -91,7 +99,11 @@ class Writer {
   std::vector<std::pair<std::string, std::string>> columns_;  // data columns of the landing files: name, type
   bool output_exists_ = false;
   std::shared_ptr<const delta::Snapshot> snapshot_;  // Delta: the table reconcile() compared with
+  bool quarantining_ = false;  // check_quality() set records aside (in _silt_checked)
 };
+
+// The Delta table a job's quarantined records go to: <output path>__quarantine.
+std::string quarantine_location(const ConsolidationConfig& job);
 
 // "year=2025/month=11/day=03" for the partition of a record's year, month and day.
 std::string partition_path(const ConsolidationConfig& job, int year, int month, int day);

@@ -41,13 +41,32 @@ std::string execution_to_json(const ConsolidationExecution& e) {
   for (const auto& p : e.partitions) {
     partitions.push_back({{"date", p.date}, {"path", p.path}, {"records_processed", p.records_processed},
                           {"duplicates_removed", p.duplicates_removed}, {"records_written", p.records_written},
-                          {"records_stale", p.records_stale}, {"output_files", p.output_files},
-                          {"bytes_out", p.bytes_out}});
+                          {"records_stale", p.records_stale}, {"records_quarantined", p.records_quarantined},
+                          {"output_files", p.output_files}, {"bytes_out", p.bytes_out}});
   }
   j["partitions"] = partitions;
   ordered_json quarantined = ordered_json::array();
   for (const auto& q : e.quarantined) quarantined.push_back({{"path", q.path}, {"reason", q.reason}});
   j["quarantined"] = quarantined;
+  if (!e.quality.empty()) {
+    j["quality"] = e.quality;
+    ordered_json checks = ordered_json::array();
+    for (const auto& c : e.checks) {
+      ordered_json check = {{"name", c.name}, {"severity", c.severity}, {"status", c.status}, {"failing", c.failing},
+                            {"checked", c.checked}};
+      if (!c.message.empty()) check["message"] = c.message;
+      checks.push_back(std::move(check));
+    }
+    j["checks"] = checks;
+    j["records_quarantined"] = e.records_quarantined;
+  }
+  if (!e.quarantine_table.empty()) j["quarantine_table"] = e.quarantine_table;
+  if (e.quarantine_version >= 0) j["quarantine_version"] = e.quarantine_version;
+  if (e.quarantine_commit) {
+    const auto& c = *e.quarantine_commit;
+    j["quarantine_commit"] = {{"root", c.root}, {"read_version", c.read_version}, {"txn_id", c.txn_id},
+                              {"transaction", c.transaction}};
+  }
   if (!e.retention_deleted.empty()) j["retention_deleted"] = e.retention_deleted;
   if (!e.landing_files.empty()) j["landing_files"] = e.landing_files;
   return j.dump(2);
@@ -89,12 +108,30 @@ Result<ConsolidationExecution> execution_from_json(const std::string& text, cons
       r.duplicates_removed = p.value("duplicates_removed", int64_t{0});
       r.records_written = p.value("records_written", int64_t{0});
       r.records_stale = p.value("records_stale", int64_t{0});
+      r.records_quarantined = p.value("records_quarantined", int64_t{0});
       r.output_files = p.value("output_files", int64_t{0});
       r.bytes_out = p.value("bytes_out", int64_t{0});
       e.partitions.push_back(std::move(r));
     }
     for (const auto& q : j.value("quarantined", nlohmann::json::array())) {
       e.quarantined.push_back({q.value("path", ""), q.value("reason", "")});
+    }
+    e.quality = j.value("quality", "");
+    for (const auto& c : j.value("checks", nlohmann::json::array())) {
+      e.checks.push_back({c.value("name", ""), c.value("severity", ""), c.value("status", ""),
+                          c.value("failing", int64_t{0}), c.value("checked", int64_t{0}), c.value("message", "")});
+    }
+    e.records_quarantined = j.value("records_quarantined", int64_t{0});
+    e.quarantine_table = j.value("quarantine_table", "");
+    e.quarantine_version = j.value("quarantine_version", int64_t{-1});
+    if (j.contains("quarantine_commit")) {
+      const auto& c = j.at("quarantine_commit");
+      engine::PreparedCommit commit;
+      commit.root = c.at("root").get<std::string>();
+      commit.read_version = c.at("read_version").get<int64_t>();
+      commit.txn_id = c.at("txn_id").get<std::string>();
+      commit.transaction = c.at("transaction").get<std::string>();
+      e.quarantine_commit = std::move(commit);
     }
     e.retention_deleted = j.value("retention_deleted", std::vector<std::string>{});
     e.landing_files = j.value("landing_files", std::vector<std::string>{});

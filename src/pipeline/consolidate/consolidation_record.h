@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/table_ops.h"
 #include "storage/file_system.h"
 
 namespace silt::pipeline {
@@ -20,6 +21,7 @@ struct PartitionResult {
   int64_t duplicates_removed = 0;
   int64_t records_written = 0;     // new or newer records now in the partition
   int64_t records_stale = 0;       // records older than the one already consolidated (left out)
+  int64_t records_quarantined = 0; // records failing the job's row-level checks (in the quarantine table)
   int64_t output_files = 0;        // files the execution wrote in the partition
   int64_t bytes_out = 0;
 };
@@ -27,6 +29,16 @@ struct PartitionResult {
 struct QuarantinedFile {
   std::string path;
   std::string reason;
+};
+
+// The outcome of one of the job's checks on an execution's records.
+struct ExecutionCheck {
+  std::string name;
+  std::string severity;  // "error", "warn"
+  std::string status;    // "pass", "warn", "fail"
+  int64_t failing = 0;
+  int64_t checked = 0;
+  std::string message;
 };
 
 struct ConsolidationExecution {
@@ -50,7 +62,16 @@ struct ConsolidationExecution {
   int64_t table_version = -1;     // delta output: the committed version
   int64_t ledger_number = -1;     // the manifest of landing files this execution consumed
   std::vector<PartitionResult> partitions;
-  std::vector<QuarantinedFile> quarantined;
+  std::vector<QuarantinedFile> quarantined;    // landing files that could not be read
+  // The job's checks: "" without checks, else "passed", "warned", "gated" or "quarantined".
+  std::string quality;
+  std::vector<ExecutionCheck> checks;
+  int64_t records_quarantined = 0;             // records failing row-level checks, set aside
+  std::string quarantine_table;                // where they went (<output>__quarantine)
+  int64_t quarantine_version = -1;             // its committed version
+  // Between the commit's preparation and its end: the quarantine table's prepared commit, made
+  // after the output's commit (by recovery when a crash came between the two).
+  std::optional<engine::PreparedCommit> quarantine_commit;
   std::vector<std::string> retention_deleted;  // landing files removed by retention
   std::vector<std::string> landing_files;      // --dry-run: the files it would read
 };

@@ -70,78 +70,6 @@ std::string partition_path(const ConsolidationConfig& job, int year, int month, 
   return path;
 }
 
-// --- the ledger ------------------------------------------------------------------------------
-
-std::string LandingLedger::marker_directory() const { return job_.output.path + "/_silt/consolidate"; }
-
-Result<std::optional<int64_t>> LandingLedger::recorded_version() {
-  if (recorded_) return *recorded_;
-  engine::TableOps ops(session_, fs_);
-  auto snapshot = ops.load(job_.output.path);
-  if (!snapshot) {
-    if (snapshot.error().code() != ErrorCode::kNotFound) return std::move(snapshot).error();
-    recorded_.emplace();
-  } else {
-    recorded_.emplace((*snapshot)->app_version(IngestLog::kAppId));
-  }
-  return *recorded_;
-}
-
-Result<std::set<SourceFile>> LandingLedger::consumed() {
-  if (job_.output.format == OutputFormat::kDelta) {
-    SILT_TRY_ASSIGN(auto recorded, recorded_version());
-    return IngestLog(fs_, job_.output.path).load(recorded);
-  }
-  std::set<SourceFile> files;
-  SILT_TRY_ASSIGN(auto markers, fs_.list(marker_directory()));
-  for (const auto& marker : markers) {
-    if (!ends_with(marker.path, ".json")) continue;
-    SILT_TRY_ASSIGN(auto text, fs_.read(marker.path));
-    try {
-      const auto parsed = nlohmann::json::parse(text);
-      for (const auto& item : parsed.at("files")) {
-        files.insert({item.value("source", ""), item.at("path").get<std::string>(), item.at("size").get<int64_t>(),
-                      item.at("modified_ms").get<int64_t>()});
-      }
-    } catch (const std::exception& error) {
-      return make_error(ErrorCode::kCorruption, fmt::format("{}: not a consolidation marker ({})", marker.path, error.what()));
-    }
-  }
-  return files;
-}
-
-Result<int64_t> LandingLedger::begin(const std::vector<SourceFile>& files) {
-  if (job_.output.format == OutputFormat::kDelta) {
-    SILT_TRY_ASSIGN(auto recorded, recorded_version());
-    return IngestLog(fs_, job_.output.path).write_manifest(recorded, false, files);
-  }
-  SILT_TRY_ASSIGN(auto markers, fs_.list(marker_directory()));
-  int64_t next = 1;
-  for (const auto& marker : markers) {
-    auto number = parse_int64(storage::base_name(marker.path).substr(0, 20));
-    if (number) next = std::max(next, *number + 1);
-  }
-  return next;
-}
-
-Status LandingLedger::finish(int64_t number, const std::vector<SourceFile>& files) {
-  if (job_.output.format == OutputFormat::kDelta) return Status::ok_status();
-  ordered_json items = ordered_json::array();
-  for (const auto& file : files) {
-    items.push_back({{"source", file.source}, {"path", file.path}, {"size", file.size}, {"modified_ms", file.modified_ms}});
-  }
-  ordered_json marker = {{"number", number}, {"files", items}};
-  return fs_.put_if_absent(fmt::format("{}/{:020}.json", marker_directory(), number), marker.dump());
-}
-
-Result<bool> LandingLedger::committed(int64_t number) {
-  if (job_.output.format == OutputFormat::kDelta) {
-    SILT_TRY_ASSIGN(auto recorded, recorded_version());
-    return recorded && *recorded >= number;
-  }
-  return fs_.exists(fmt::format("{}/{:020}.json", marker_directory(), number));
-}
-
 // --- reading -------------------------------------------------------------------------------
 
 std::string Writer::keys_sql(const std::string& alias) const {
@@ -251,11 +179,11 @@ Status Writer::read_landing(std::vector<LandingFile>& files, std::vector<Quarant
   // Each landing file with its order (later wins ties) and folder date.
   std::string values;
   for (size_t i = 0; i < files.size(); ++i) {
-    values += fmt::format("{}({}, {}, {})", i ? ", " : "", sql_string(readable[i]), i,
-                          files[i].date.empty() ? "NULL" : "DATE " + sql_string(files[i].date));
+    values += fmt::format("{}({}, {}, {}, {})", i ? ", " : "", sql_string(readable[i]), i,
+                          files[i].date.empty() ? "NULL" : "DATE " + sql_string(files[i].date), sql_string(files[i].path));
   }
   SILT_TRY(db.execute("CREATE OR REPLACE TEMP TABLE _silt_landing AS SELECT * FROM (VALUES " + values +
-                      ") AS t(file, rank, landing_date)"));
+                      ") AS t(file, rank, landing_date, path)"));
 
   std::string local;
   const std::string zone = sql_string(job_.partition_by.timezone);
@@ -574,6 +502,14 @@ Status Writer::write_plain(ConsolidationExecution& record) {
     // writers do not close the files they write through another file system).
     const bool in_place = engine::FileBridge::in_place(fs_, dir);
     const std::string local_dir = session_.options().temp_directory.empty() ? "/tmp" : session_.options().temp_directory;
+    if (!in_place) {
+      std::error_code failed;  // DuckDB creates its temporary directory only when it spills
+      std::filesystem::create_directories(local_dir, failed);
+      if (failed) {
+        return make_error(ErrorCode::kIo, fmt::format("cannot create the local staging directory {}: {}", local_dir,
+                                                      failed.message()));
+      }
+    }
     auto write_one = [&](const std::string& select_sql) -> Status {
       const std::string name = fmt::format("part-{}-{:05}{}", execution_id_, file_counter++, ext);
       const std::string staged = in_place ? staging + "/" + name : fmt::format("{}/silt-{}", local_dir, name);
@@ -695,8 +631,10 @@ Status Writer::write_plain(ConsolidationExecution& record) {
 
 void Writer::drop_temporaries() {
   auto& db = session_.connection();
-  for (const char* name : {"_silt_accepted"}) (void)db.execute(fmt::format("DROP VIEW IF EXISTS {}", name));
-  for (const char* name : {"_silt_stale", "_silt_existing", "_silt_winners", "_silt_landing"}) {
+  for (const char* name : {"_silt_accepted", "_silt_check_rows"}) {
+    (void)db.execute(fmt::format("DROP VIEW IF EXISTS {}", name));
+  }
+  for (const char* name : {"_silt_checked", "_silt_stale", "_silt_existing", "_silt_winners", "_silt_landing"}) {
     (void)db.execute(fmt::format("DROP TABLE IF EXISTS {}", name));
   }
 }

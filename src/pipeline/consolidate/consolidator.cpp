@@ -14,9 +14,11 @@
 
 #include "base/clock.h"
 #include "base/strings.h"
+#include "engine/table_ops.h"
 #include "obs/logger.h"
 #include "obs/metrics.h"
 #include "pipeline/catalog/catalog.h"
+#include "pipeline/catalog/catalog_views.h"
 #include "pipeline/consolidate/consolidation_internal.h"
 #include "pipeline/events/event_outbox.h"
 #include "pipeline/run/run_lock.h"
@@ -153,6 +155,45 @@ void Consolidator::register_in_catalog(const ConsolidationConfig& job) {
   if (!status.ok()) SILT_LOG_WARN("catalog: consolidation '{}' is not registered: {}", job.name, status.message());
 }
 
+Status Consolidator::commit_quarantine(const ConsolidationConfig& job, ConsolidationExecution& record) {
+  auto committed = engine::TableOps(session_, fs_).commit_prepared(*record.quarantine_commit);
+  if (!committed) {
+    return std::move(committed).error().with_context(fmt::format(
+        "consolidation '{}': its output is committed, its quarantined records are not yet (the next execution commits "
+        "them)", job.name));
+  }
+  record.quarantine_version = committed->version;
+  record.quarantine_commit.reset();
+  auto snapshot = delta::Snapshot::load(fs_, session_.parquet_io(), consolidate::quarantine_location(job));
+  Status status = snapshot ? Catalog(fs_, storage_root_).register_delta(job.name + "__quarantine", **snapshot,
+                                                                         "consolidation " + job.name)
+                           : Status(std::move(snapshot).error());
+  if (!status.ok()) SILT_LOG_WARN("catalog: the quarantine of '{}' is not registered: {}", job.name, status.message());
+  return Status::ok_status();
+}
+
+Result<CheckEnvironment> Consolidator::check_environment(const ConsolidationConfig& job, int64_t now) {
+  CheckEnvironment environment;
+  environment.now_timestamp = format_rfc3339_ms(now).substr(0, 23);
+  environment.now_timestamp[10] = ' ';
+  // row_count's max_change_pct compares with the records of the job's previous execution.
+  SILT_TRY_ASSIGN(auto executions, ConsolidationHistory(fs_, storage_root_).list(job.name));
+  for (const auto& execution : executions) {
+    if (execution.status == "completed" && execution.records_processed > 0) {
+      environment.previous_rows = execution.records_written + execution.records_quarantined;
+      break;
+    }
+  }
+  // relationships look values up in the catalog's tables.
+  environment.resolve_table = [this](const std::string& table) -> Result<std::string> {
+    Catalog catalog(fs_, storage_root_);
+    const std::string name = to_lower(table);
+    SILT_TRY(register_catalog_tables(session_, fs_, catalog, {name}));
+    return "catalog." + sql_identifier(name);
+  };
+  return environment;
+}
+
 Result<std::optional<ConsolidationExecution>> Consolidator::recover(const ConsolidationConfig& job) {
   ConsolidationHistory history(fs_, storage_root_);
   SILT_TRY_ASSIGN(auto pending, history.pending(job.name));
@@ -165,6 +206,8 @@ Result<std::optional<ConsolidationExecution>> Consolidator::recover(const Consol
   }
   record.recovered = true;
   record.completed_at = format_rfc3339_ms(now_ms());
+  if (committed && record.quarantine_commit) SILT_TRY(commit_quarantine(job, record));
+  record.quarantine_commit.reset();
   if (committed) {
     record.status = "completed";
     SILT_LOG_WARN("consolidation '{}': execution {} was interrupted after its commit; its history and events are "
@@ -277,15 +320,29 @@ Result<ConsolidationExecution> Consolidator::execute(const ConsolidationConfig& 
   }
   Status reconciled = writer.reconcile(record);
   if (!reconciled.ok()) return finish(reconciled);
+  if (!job.quality.checks.empty()) {
+    SILT_TRY_ASSIGN(auto environment, check_environment(job, now));
+    Status checked = writer.check_quality(std::move(environment), record);
+    if (!checked.ok()) return finish(checked);
+  }
 
   SILT_TRY_ASSIGN(auto number, ledger.begin(consumed_now));
   record.ledger_number = number;
+  auto quarantine = writer.prepare_quarantine(number);
+  if (!quarantine) return finish(std::move(quarantine).error());
+  record.quarantine_commit = std::move(*quarantine);
   record.status = "committing";
   SILT_TRY(history.set_pending(record));
   crash_point(options, "before_commit");
   Status written = job.output.format == OutputFormat::kDelta ? writer.write_delta(number, record) : writer.write_plain(record);
   if (written.ok()) written = ledger.finish(number, consumed_now);
   if (!written.ok()) return finish(written);
+  if (record.quarantine_commit) {
+    crash_point(options, "before_quarantine_commit");
+    // The output is committed: a failure here leaves the pending record, which the next
+    // execution completes (this commit included).
+    SILT_TRY(commit_quarantine(job, record));
+  }
   record.status = "completed";
   SILT_TRY(history.set_pending(record));
   crash_point(options, "after_commit");

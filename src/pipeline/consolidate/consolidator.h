@@ -13,6 +13,7 @@
 #include "engine/session.h"
 #include "pipeline/consolidate/consolidation_record.h"
 #include "pipeline/project/consolidation_config.h"
+#include "pipeline/quality/quality.h"
 #include "storage/file_system.h"
 
 namespace silt::pipeline {
@@ -24,8 +25,9 @@ struct ConsolidateOptions {
   std::string execution_id;         // "" = <job>-<UTC start>-<random>
   bool deliver_events = true;       // deliver the outbox after the commit
   // Crash tests: the process exits (status 137, as SIGKILL) at this point: "before_commit",
-  // "after_commit" (before the history and events), "before_event" (history written, events
-  // not stored). Also taken from SILT_CRASH_AT.
+  // "before_quarantine_commit" (the output committed, its quarantined records not), "after_commit"
+  // (before the history and events), "before_event" (history written, events not stored). Also
+  // taken from SILT_CRASH_AT.
   std::string crash_at;
 };
 
@@ -48,6 +50,11 @@ class Consolidator {
  private:
   // A Delta output is in the catalog under the job's name (a failure is a warning).
   void register_in_catalog(const ConsolidationConfig& job);
+  // Makes the prepared commit of the quarantined records (idempotently) and registers the table.
+  Status commit_quarantine(const ConsolidationConfig& job, ConsolidationExecution& record);
+  // What the job's checks read besides the records: the start time, the previous execution's
+  // record count, the catalog's tables.
+  Result<CheckEnvironment> check_environment(const ConsolidationConfig& job, int64_t now);
 
   engine::Session& session_;
   storage::FileSystem& fs_;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/quality/quality.h"
+
 namespace silt::pipeline {
 
 enum class LandingLayout {
@@ -72,6 +74,9 @@ struct ConsolidationConfig {
   // A landing file that cannot be read: quarantined by name with the reason and the rest
   // consolidated ("quarantine"), or the execution fails and nothing is published ("fail").
   bool fail_on_bad_file = false;
+  // `checks`, `on_failure` and `max_quarantine_pct` (docs/QUALITY.md), evaluated on the records an
+  // execution is about to publish; quarantined records go to the Delta table <output>__quarantine.
+  QualityConfig quality;
 };
 
 }  // namespace silt::pipeline

@@ -5,6 +5,7 @@
 
 #include "base/memory_size.h"
 #include "base/strings.h"
+#include "pipeline/model/quality_keys.h"
 #include "pipeline/project/project_yaml_internal.h"
 
 namespace silt::pipeline {
@@ -40,7 +41,8 @@ std::string EventSinkConfig::label() const {
 namespace {
 
 const std::vector<std::string> kJobKeys = {"input", "key", "latest_by", "partition_by", "output", "events",
-                                           "retention", "executions_per_day", "on_bad_file"};
+                                           "retention", "executions_per_day", "on_bad_file",
+                                           "checks", "on_failure", "max_quarantine_pct"};
 const std::vector<std::string> kInputKeys = {"path", "layout", "format"};
 const std::vector<std::string> kPartitionKeys = {"timezone", "column", "layout"};
 const std::vector<std::string> kOutputKeys = {"path", "format", "compression", "csv", "files", "target_file_size"};
@@ -91,6 +93,9 @@ class JobReader {
         else if (*text != "quarantine") fail(bad, fmt::format("'on_bad_file' must be quarantine or fail, got '{}'", *text));
       }
     }
+    const size_t problems = reader_.diagnostics().size();
+    read_job_quality_keys(body, reader_.file(), &reader_.diagnostics(), job.quality);
+    if (reader_.diagnostics().size() != problems) ok_ = false;
     if (!ok_) return std::nullopt;
     return job;
   }

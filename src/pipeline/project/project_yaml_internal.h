@@ -27,6 +27,7 @@ class ProjectYamlReader {
   explicit ProjectYamlReader(std::string file) : file_(std::move(file)) {}
 
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+  const std::string& file() const { return file_; }
   // Fields whose values came from the process environment (treated as secrets).
   std::set<std::string> take_secrets() { return std::move(secrets_); }
 

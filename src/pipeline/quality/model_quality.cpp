@@ -1,6 +1,8 @@
 // Shared quality rules; see model_quality.h.
 #include "pipeline/quality/model_quality.h"
 
+#include <fmt/format.h>
+
 #include "base/strings.h"
 
 namespace silt::pipeline {
@@ -40,6 +42,25 @@ QualityVerdict quality_verdict(const std::vector<CheckResult>& results, bool con
     (is_row_level(result.kind) ? verdict.row_failed : verdict.table_failed) = true;
   }
   return verdict;
+}
+
+std::string describe_check_failures(const std::vector<CheckResult>& results) {
+  std::string text;
+  for (const auto& result : results) {
+    if (result.status != CheckStatus::kFail) continue;
+    text += fmt::format("\n  - {}: {}", result.name, result.message.empty()
+                                                          ? fmt::format("{} of {} rows fail", result.failing, result.checked)
+                                                          : result.message);
+    if (!result.threshold.empty() && result.threshold != "none") text += fmt::format(" (allowed: {})", result.threshold);
+    for (size_t i = 0; i < result.examples.size(); ++i) {
+      std::vector<std::string> cells;
+      for (size_t c = 0; c < result.example_columns.size() && c < result.examples[i].size(); ++c) {
+        cells.push_back(result.example_columns[c] + "=" + result.examples[i][c].value_or("NULL"));
+      }
+      text += "\n      " + join(cells, ", ");
+    }
+  }
+  return text;
 }
 
 }  // namespace silt::pipeline

@@ -35,4 +35,7 @@ struct QualityVerdict {
 };
 QualityVerdict quality_verdict(const std::vector<CheckResult>& results, bool contract_failed = false);
 
+// The failed checks, a line each ("\n  - name: message (allowed: ...)") with their example rows.
+std::string describe_check_failures(const std::vector<CheckResult>& results);
+
 }  // namespace silt::pipeline

@@ -13,28 +13,6 @@
 #include "pipeline/run/pending_commits.h"
 
 namespace silt::pipeline {
-namespace {
-
-std::string describe_failures(const std::vector<CheckResult>& results) {
-  std::string text;
-  for (const auto& result : results) {
-    if (result.status != CheckStatus::kFail) continue;
-    text += fmt::format("\n  - {}: {}", result.name, result.message.empty()
-                                                          ? fmt::format("{} of {} rows fail", result.failing, result.checked)
-                                                          : result.message);
-    if (!result.threshold.empty() && result.threshold != "none") text += fmt::format(" (allowed: {})", result.threshold);
-    for (size_t i = 0; i < result.examples.size(); ++i) {
-      std::vector<std::string> cells;
-      for (size_t c = 0; c < result.example_columns.size() && c < result.examples[i].size(); ++c) {
-        cells.push_back(result.example_columns[c] + "=" + result.examples[i][c].value_or("NULL"));
-      }
-      text += "\n      " + join(cells, ", ");
-    }
-  }
-  return text;
-}
-
-}  // namespace
 
 Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<const delta::Snapshot>& target,
                                   ModelRun& out) {
@@ -86,7 +64,7 @@ Status ModelExecutor::run_quality(const Model& model, const std::shared_ptr<cons
     out.quality = "gated";
     SILT_TRY(QualityStore(*context_.fs, context_.project->config.storage_root).save(report).status());
     return make_error(ErrorCode::kQualityFailed,
-                      fmt::format("{}: {}; nothing committed:{}", model.file, why, describe_failures(report.results)));
+                      fmt::format("{}: {}; nothing committed:{}", model.file, why, describe_check_failures(report.results)));
   };
   if (failed && quality.on_failure == OnFailure::kGate) return gate("checks failed");
   if (table_failed && quality.on_failure == OnFailure::kQuarantine) {

@@ -357,6 +357,97 @@ TEST_P(CliConsolidate, AMissingKeyColumnFailsWithNothingPublished) {
   EXPECT_EQ(nlohmann::json::parse(events[0])["event_type"], "consolidation_failed");
 }
 
+// Records failing the job's row-level checks go to <output>__quarantine, exactly once even when
+// the process dies between the output's commit and the quarantine's.
+TEST_P(CliConsolidate, RecordsFailingChecksAreQuarantinedOnceAcrossACrash) {
+  // A discovered table the relationships check looks currencies up in.
+  if (!server_) std::filesystem::create_directories(dir_.file("ref/currencies"));
+  CommandResult codes = silt({"sql", fmt::format("COPY (SELECT unnest(['BRL', 'USD', 'EUR']) AS code) TO "
+                                                 "'{}/ref/currencies/codes.parquet' (FORMAT parquet)", root_)});
+  ASSERT_EQ(codes.exit_code, 0) << codes.err;
+  write_project("",
+                "    checks:\n"
+                "      - accepted_values: {column: currency, values: [BRL, USD]}\n"
+                "      - relationships: {column: currency, to: currencies, field: code}\n"
+                "      - row_count: {min: 1000000}\n"
+                "        severity: warn\n"
+                "    on_failure: quarantine\n"
+                "    max_quarantine_pct: 60\n");
+  CommandResult discovered = silt({"discover", root_ + "/ref/currencies", "--name", "currencies"});
+  ASSERT_EQ(discovered.exit_code, 0) << discovered.err;
+  land(1);
+  auto first = consolidate("cb_delta");
+  EXPECT_EQ(first["quality"], "quarantined") << first.dump(2);
+  ASSERT_EQ(first["checks"].size(), 3u);
+  EXPECT_EQ(first["checks"][0]["status"], "fail");
+  EXPECT_EQ(first["checks"][1]["status"], "pass");
+  EXPECT_EQ(first["checks"][2]["status"], "warn");
+  const int64_t quarantined = first["records_quarantined"].get<int64_t>();
+  EXPECT_GT(quarantined, 0);
+  EXPECT_EQ(first["checks"][0]["failing"].get<int64_t>(), quarantined);
+  EXPECT_EQ(first["records_written"].get<int64_t>() + quarantined,
+            std::stoll(query(fmt::format("SELECT count(*) FROM ({})", reference()))));
+  const std::string quarantine = root_ + "/lake/out_delta__quarantine";
+  EXPECT_NE(first["quarantine_table"].get<std::string>().find("lake/out_delta__quarantine"), std::string::npos);
+
+  land(2);
+  CommandResult crashed = silt({"consolidate", "cb_delta"}, {"SILT_CRASH_AT=before_quarantine_commit"});
+  EXPECT_EQ(crashed.exit_code, 137) << crashed.err;
+  EXPECT_EQ(consolidate("cb_delta")["status"], "nothing_to_do");  // recovery committed the quarantine
+
+  // The output holds every key whose latest record passes; the quarantine every other key, each
+  // record once (a key may be there in two states, from two executions).
+  CommandResult diff = silt({"sql", "--format", "csv", "--table", "t=" + root_ + "/lake/out_delta", "--table",
+                             "q=" + quarantine,
+                             fmt::format("SELECT (SELECT count(*) FROM ((SELECT chargeback_id, status, updated_at FROM t) "
+                                         "EXCEPT (SELECT chargeback_id, status, updated_at FROM ({0}) WHERE currency IN "
+                                         "('BRL', 'USD')))), "
+                                         "(SELECT count(*) FROM t) = (SELECT count(*) FROM ({0}) WHERE currency IN ('BRL', 'USD')), "
+                                         "(SELECT count(*) FROM t WHERE currency = 'EUR'), "
+                                         "(SELECT count(DISTINCT chargeback_id) FROM q) = (SELECT count(*) FROM ({0}) WHERE "
+                                         "currency = 'EUR'), "
+                                         "(SELECT count(*) FROM q) = (SELECT count(DISTINCT (chargeback_id, updated_at, _silt_execution_id)) FROM q), "
+                                         "(SELECT count(DISTINCT _silt_execution_id) FROM q), "
+                                         "(SELECT count(*) FROM q WHERE _silt_landing_file IS NULL OR "
+                                         "_silt_failed_checks <> ['accepted_values(currency)'])",
+                                         fmt::format("SELECT * FROM read_parquet('{}', filename=true) QUALIFY row_number() "
+                                                     "OVER (PARTITION BY chargeback_id ORDER BY updated_at DESC, filename DESC) = 1",
+                                                     landing_glob()))});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_EQ(diff.out.substr(diff.out.find('\n') + 1), "0,true,0,true,true,2,0\n");
+  // The quarantine is in the catalog too.
+  CommandResult listed = silt({"catalog", "show", "cb_delta__quarantine", "--json"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+}
+
+TEST_P(CliConsolidate, FailingChecksGateTheExecutionAndItsFilesAreReadAgain) {
+  write_project("", "    checks:\n      - range: {column: amount, max: 100}\n");
+  land(1);
+  CommandResult gated = silt({"consolidate", "cb_delta"});
+  EXPECT_EQ(gated.exit_code, 1) << gated.err;
+  EXPECT_NE(gated.err.find("checks failed; nothing was published"), std::string::npos) << gated.err;
+  EXPECT_NE(gated.err.find("range(amount)"), std::string::npos) << gated.err;
+  CommandResult table = silt({"sql", "--table", "t=" + root_ + "/lake/out_delta", "SELECT 1 FROM t"});
+  EXPECT_NE(table.exit_code, 0);  // nothing committed
+  auto history = nlohmann::json::parse(silt({"consolidations", "--json"}).out);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0]["status"], "failed");
+  EXPECT_EQ(history[0]["quality"], "gated");
+  EXPECT_EQ(history[0]["checks"][0]["status"], "fail");
+  const auto events = lines(read(dir_.file("events.jsonl")));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(events[0])["event_type"], "consolidation_failed");
+
+  // With the check corrected, the same landing files are consolidated.
+  std::string yaml = read(dir_.file("silt.yaml"));
+  yaml.replace(yaml.find("max: 100}"), 9, "max: 100000}");
+  write(dir_.file("silt.yaml"), yaml);
+  auto record = consolidate("cb_delta");
+  EXPECT_EQ(record["files_in"], 20);
+  EXPECT_EQ(record["quality"], "passed");
+  expect_matches_reference("delta");
+}
+
 INSTANTIATE_TEST_SUITE_P(Storage, CliConsolidate, ::testing::Values("local", "s3"),
                          [](const auto& info) { return info.param; });
 
@@ -412,6 +503,17 @@ TEST(CliConsolidateConfig, BadJobsAreReportedWithTheirLines) {
   EXPECT_NE(result.err.find("unknown input format 'avro'"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("unknown time zone 'America/Sao_Paolo'"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("unknown output format 'orc'"), std::string::npos) << result.err;
+  // The checks are read as a model's are (docs/QUALITY.md), with their lines.
+  write(dir.file("silt.yaml"),
+        std::string("name: cb\nstorage: lake\nconsolidations:\n  cb:\n    input: {path: landing, format: parquet}\n") +
+            kJobTail + "    output: {path: lake/out, format: parquet}\n    checks:\n      - not_nul: status\n"
+                       "    on_failure: discard\n");
+  CommandResult checks = run_silt({"consolidate", "cb"}, dir.path());
+  EXPECT_EQ(checks.exit_code, 2);
+  EXPECT_NE(checks.err.find("silt.yaml:11:9"), std::string::npos) << checks.err;
+  EXPECT_NE(checks.err.find("not_nul"), std::string::npos) << checks.err;
+  EXPECT_NE(checks.err.find("silt.yaml:12:17"), std::string::npos) << checks.err;
+  EXPECT_NE(checks.err.find("discard"), std::string::npos) << checks.err;
   CommandResult unknown = run_silt({"consolidate", "chargeback"}, dir.path());
   EXPECT_EQ(unknown.exit_code, 2);
 }
