@@ -1,4 +1,4 @@
-// The steps of an execution that speak SQL (consolidation_write.cpp), for the flow in
+// The steps of an execution that speak SQL (consolidation_write.cpp, consolidation_plain.cpp), for the flow in
 // consolidator.cpp. Internal to src/pipeline/consolidate/.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/strings.h"
 #include "engine/session.h"
 #include "pipeline/consolidate/consolidation_record.h"
 #include "pipeline/consolidate/landing.h"
@@ -104,6 +105,9 @@ class Writer {
 
 // The Delta table a job's quarantined records go to: <output path>__quarantine.
 std::string quarantine_location(const ConsolidationConfig& job);
+
+// A count cell of a text result (0 when NULL or not a number).
+inline int64_t int_cell(const std::optional<std::string>& cell) { return cell ? parse_int64(*cell).value_or(0) : 0; }
 
 // "year=2025/month=11/day=03" for the partition of a record's year, month and day.
 std::string partition_path(const ConsolidationConfig& job, int year, int month, int day);
