@@ -1,16 +1,23 @@
 // Completion events to Kafka through the outbox, against librdkafka's mock cluster (a real Kafka
 // protocol endpoint on 127.0.0.1, started in this process): the event is consumed back with its
 // key, value and event_id header; a broker that cannot be reached leaves it pending, and a later
-// delivery sends it once.
+// delivery sends it once. A consolidation execution announces each partition it wrote, consumed back.
 #include <gtest/gtest.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "engine/session.h"
+#include "pipeline/consolidate/consolidator.h"
 #include "pipeline/events/event_outbox.h"
 #include "storage/local/local_file_system.h"
 #include "support/temp_dir.h"
@@ -156,6 +163,60 @@ TEST(KafkaEvents, AnUnreachableBrokerLeavesTheEventPendingUntilALaterDelivery) {
   auto messages = consume(kafka.bootstraps(), 1);
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].event_id, "e2");
+}
+
+TEST(KafkaEvents, AConsolidationAnnouncesEachPartitionItWrote) {
+  MockKafka kafka;
+  ASSERT_TRUE(kafka.ok()) << "librdkafka's mock cluster did not start";
+  testing::TempDir dir;
+  storage::LocalFileSystem fs;
+  auto session = engine::Session::open(engine::SessionOptions{});
+  ASSERT_TRUE(session) << session.error().message();
+  // Two landing days, 30 records each, 5 of the second day re-sending keys of the first with a
+  // later updated_at (they move to the second day's partition).
+  for (const auto& [day, first] : {std::pair<std::string, int>{"02", 0}, {"03", 25}}) {
+    const std::string folder = dir.file("landing/2025/11/" + day);
+    std::filesystem::create_directories(folder);
+    ASSERT_TRUE((*session)->connection().execute(fmt::format(
+        "COPY (SELECT 'cb' || (i + {}) AS chargeback_id, TIMESTAMP '2025-11-{} 12:00:00' + INTERVAL (i) MINUTE AS updated_at, "
+        "i * 1.5 AS amount FROM range(30) t(i)) TO '{}/part.parquet' (FORMAT parquet)", first, day, folder)).ok());
+  }
+  ConsolidationConfig job;
+  job.name = "chargebacks";
+  job.input.path = dir.file("landing");
+  job.key = {"chargeback_id"};
+  job.latest_by = "updated_at";
+  job.partition_by.column = "updated_at";
+  job.output.path = dir.file("lake/consolidated");
+  EventSinkConfig sink;
+  sink.kind = EventSinkConfig::Kind::kKafka;
+  sink.brokers = kafka.bootstraps();
+  sink.topic = "consolidation-events";
+  job.events = {sink};
+  Consolidator consolidator(**session, fs, dir.file("lake"));
+  auto execution = consolidator.execute(job, ConsolidateOptions{});
+  ASSERT_TRUE(execution) << execution.error().message();
+  EXPECT_EQ(execution->records_processed, 60);
+  EXPECT_EQ(execution->duplicates_removed, 5);
+
+  auto messages = consume(kafka.bootstraps(), 2);
+  ASSERT_EQ(messages.size(), 2u);  // one per partition, once
+  std::set<std::string> keys, ids;
+  int64_t processed = 0;
+  for (const auto& message : messages) {
+    keys.insert(message.key);
+    ids.insert(message.event_id);
+    const auto value = nlohmann::json::parse(message.value);
+    EXPECT_EQ(value.at("event_type"), "consolidation_completed");
+    EXPECT_EQ(value.at("job_name"), "chargebacks");
+    EXPECT_EQ(value.at("output_format"), "delta");
+    EXPECT_EQ(value.at("total_executions"), 4);
+    EXPECT_EQ(value.at("event_id"), message.event_id);
+    processed += value.at("records_processed").get<int64_t>();
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"chargebacks|2025-11-02", "chargebacks|2025-11-03"}));
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_EQ(processed, 60);
 }
 
 }  // namespace
