@@ -58,3 +58,21 @@ ProjectConfig ProjectConfig::redacted() const {
 }
 
 }  // namespace silt::pipeline
+
+namespace silt::pipeline {
+
+const TableMaintenanceConfig* ProjectConfig::table_defaults(const std::string& table) const {
+  for (const auto& entry : tables) {
+    if (entry.table == table) return &entry;
+  }
+  return nullptr;
+}
+
+const ScheduleConfig* ProjectConfig::schedule(const std::string& job) const {
+  for (const auto& entry : schedules) {
+    if (entry.name == job) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace silt::pipeline

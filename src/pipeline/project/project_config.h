@@ -10,6 +10,7 @@
 
 #include "base/diagnostic.h"
 #include "pipeline/project/consolidation_config.h"
+#include "pipeline/project/schedule_config.h"
 #include "storage/s3/s3_settings.h"
 
 namespace silt::pipeline {
@@ -57,6 +58,8 @@ struct ProjectConfig {
   std::vector<SourceConfig> sources;
   std::vector<std::string> model_paths;  // absolute
   std::vector<ConsolidationConfig> consolidations;  // in file order
+  std::vector<ScheduleConfig> schedules;            // in file order
+  std::vector<TableMaintenanceConfig> tables;       // per-table optimize/vacuum defaults
   std::map<std::string, EnvironmentConfig> environments;
   std::string environment;  // the selected environment, "" for none; its overrides are applied above
 
@@ -65,6 +68,10 @@ struct ProjectConfig {
   // "sources.<name>.path", "sources.<name>.options.<key>", "model_paths.<index>",
   // "environments.<env>.storage_root", "environments.<env>.vars.<key>", ...
   std::set<std::string> secret_fields;
+
+  // The `tables:` entry of a table name or path, if any.
+  const TableMaintenanceConfig* table_defaults(const std::string& table) const;
+  const ScheduleConfig* schedule(const std::string& name) const;
 
   // A copy for printing: every field listed in secret_fields reads "***".
   ProjectConfig redacted() const;

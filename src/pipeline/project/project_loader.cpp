@@ -26,7 +26,8 @@ namespace {
 constexpr const char* kProjectFile = "silt.yaml";
 
 const std::vector<std::string> kTopKeys = {"name", "storage", "s3", "default_env", "engine", "vars",
-                                           "environments", "sources", "models", "consolidations"};
+                                           "environments", "sources", "models", "consolidations",
+                                           "schedules", "tables"};
 const std::vector<std::string> kEngineKeys = {"threads", "memory_limit", "temp_directory"};
 const std::vector<std::string> kSourceKeys = {"name", "format", "path", "options"};
 const std::vector<std::string> kEnvironmentKeys = {"storage", "vars", "engine", "s3"};
@@ -76,6 +77,8 @@ class Loader : public ProjectYamlReader {
       read_consolidations(*this, consolidations, [this](const std::string& path) { return resolve(path); },
                           config.consolidations);
     }
+    if (const YAML::Node schedules = root["schedules"]) read_schedules(*this, schedules, config.schedules);
+    if (const YAML::Node tables = root["tables"]) read_tables(*this, tables, config.tables);
 
     select_environment(root, requested_environment, config);
   }

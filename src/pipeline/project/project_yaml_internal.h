@@ -63,6 +63,10 @@ void read_consolidations(ProjectYamlReader& reader, const YAML::Node& node,
                          const std::function<std::string(const std::string&)>& resolve,
                          std::vector<ConsolidationConfig>& out);
 
+// `schedules:` and `tables:` (project_schedules.cpp).
+void read_schedules(ProjectYamlReader& reader, const YAML::Node& node, std::vector<ScheduleConfig>& out);
+void read_tables(ProjectYamlReader& reader, const YAML::Node& node, std::vector<TableMaintenanceConfig>& out);
+
 void read_s3_block(ProjectYamlReader& reader, const YAML::Node& s3, const std::string& what, const std::string& field_prefix,
                    storage::s3::S3Settings& out, bool* credentials_given);
 

@@ -1,5 +1,6 @@
 #include "pipeline/schedule/dst_policy.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <date/tz.h>
@@ -96,6 +97,44 @@ Result<std::vector<ZonedFire>> resolve_fire(LocalMinute minute, const std::strin
       break;
     }
   }
+  return fires;
+}
+
+Result<std::vector<ZonedFire>> plan_fires(const CronExpression& cron, const std::string& zone, const DstPolicy& policy,
+                                          int64_t after_utc_seconds, size_t count) {
+  const date::time_zone* tz = nullptr;
+  try {
+    tz = date::locate_zone(zone);
+  } catch (const std::exception&) {
+    return make_error(ErrorCode::kNotFound, fmt::format("unknown time zone '{}'", zone));
+  }
+  // Local times are walked from a day before the instant's local time (offsets move local time
+  // by hours, and a repeated hour's second instants come after later local times' first ones);
+  // the walk goes on a day past the last fire kept, so nothing earlier can still appear.
+  const date::sys_seconds after{std::chrono::seconds{after_utc_seconds}};
+  const auto local_after = tz->to_local(after);
+  LocalMinute cursor = std::chrono::floor<std::chrono::minutes>(local_after.time_since_epoch()).count() - 1440;
+  std::vector<ZonedFire> fires;
+  while (true) {
+    auto next = cron.next_after(cursor);
+    if (!next) break;
+    cursor = *next;
+    if (fires.size() >= count) {
+      std::sort(fires.begin(), fires.end(), [](const ZonedFire& a, const ZonedFire& b) { return a.utc_seconds < b.utc_seconds; });
+      fires.resize(count);
+      const int64_t last_local_minute = (fires.back().utc_seconds + 86400 * 2) / 60;  // far enough in any offset
+      if (cursor > last_local_minute) break;
+    }
+    SILT_TRY_ASSIGN(auto resolved, resolve_fire(*next, zone, policy));
+    for (auto& fire : resolved) {
+      if (fire.utc_seconds <= after_utc_seconds) continue;
+      bool seen = false;
+      for (const auto& kept : fires) seen = seen || kept.utc_seconds == fire.utc_seconds;
+      if (!seen) fires.push_back(std::move(fire));
+    }
+  }
+  std::sort(fires.begin(), fires.end(), [](const ZonedFire& a, const ZonedFire& b) { return a.utc_seconds < b.utc_seconds; });
+  if (fires.size() > count) fires.resize(count);
   return fires;
 }
 

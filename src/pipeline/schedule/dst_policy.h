@@ -47,4 +47,10 @@ Result<std::vector<ZonedFire>> resolve_fire(LocalMinute minute, const std::strin
 // Checks that `zone` is an IANA time zone of the system's zoneinfo (Config error naming it).
 Status check_time_zone(const std::string& zone);
 
+// The first `count` fires of `cron` in `zone` strictly after the UTC instant `after_utc_seconds`,
+// in time order, each instant once (two local times that the policy moves to one instant fire
+// once). Fewer when the cron has no more fire times.
+Result<std::vector<ZonedFire>> plan_fires(const CronExpression& cron, const std::string& zone, const DstPolicy& policy,
+                                          int64_t after_utc_seconds, size_t count);
+
 }  // namespace silt::pipeline

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/diagnostic.h"
+#include "base/duration.h"
 #include "base/ids.h"
 #include "base/status.h"
 #include "base/strings.h"
@@ -135,6 +136,33 @@ TEST(IdsTest, UuidsAreVersion4AndUnique) {
   EXPECT_EQ(a.size(), 36u);
   EXPECT_EQ(a[14], '4');
   EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace silt
+
+namespace silt {
+namespace {
+
+TEST(DurationTest, ParsesUnitsCombinationsAndDeltaIntervals) {
+  EXPECT_EQ(parse_duration_ms("168h"), 604'800'000);
+  EXPECT_EQ(parse_duration_ms("7d"), 604'800'000);
+  EXPECT_EQ(parse_duration_ms("1w"), 604'800'000);
+  EXPECT_EQ(parse_duration_ms("1h30m"), 5'400'000);
+  EXPECT_EQ(parse_duration_ms("1h 30m"), 5'400'000);
+  EXPECT_EQ(parse_duration_ms("500ms"), 500);
+  EXPECT_EQ(parse_duration_ms("45S"), 45'000);
+  EXPECT_EQ(parse_duration_ms("interval 7 days"), 604'800'000);
+  EXPECT_EQ(parse_duration_ms("interval 1 hour"), 3'600'000);
+  EXPECT_EQ(parse_duration_ms(""), std::nullopt);
+  EXPECT_EQ(parse_duration_ms("7"), std::nullopt);
+  EXPECT_EQ(parse_duration_ms("-7d"), std::nullopt);
+  EXPECT_EQ(parse_duration_ms("7 fortnights"), std::nullopt);
+  EXPECT_EQ(parse_duration_ms("99999999999999999999d"), std::nullopt);
+  EXPECT_EQ(format_duration_ms(604'800'000), "7d");
+  EXPECT_EQ(format_duration_ms(5'400'000), "1h30m");
+  EXPECT_EQ(format_duration_ms(1500), "1s500ms");
+  EXPECT_EQ(format_duration_ms(0), "0s");
 }
 
 }  // namespace

@@ -78,6 +78,44 @@ TEST(DstPolicy, ARepeatedTimeRunsOnceLastOrTwice) {
             (std::vector<Expected>{{"2027-02-20T23:30:00-03:00", "2027-02-21T02:30:00Z"}}));
 }
 
+std::vector<std::string> planned(const std::string& cron, const std::string& zone, const std::string& after_utc,
+                                 size_t count, DstPolicy policy = {}) {
+  auto expression = CronExpression::parse(cron);
+  EXPECT_TRUE(expression);
+  auto after = parse_local_minute(after_utc);  // minutes since the epoch, read as UTC
+  EXPECT_TRUE(after);
+  auto fires = plan_fires(*expression, zone, policy, *after * 60, count);
+  EXPECT_TRUE(fires) << (fires ? "" : fires.error().message());
+  std::vector<std::string> out;
+  if (fires) {
+    for (const auto& fire : *fires) out.push_back(fire.local + (fire.note.empty() ? "" : " (" + fire.note + ")"));
+  }
+  return out;
+}
+
+TEST(DstPolicy, PlannedFiresCrossTheDstDaysInTimeOrder) {
+  EXPECT_EQ(planned("30 2 * * *", "Europe/Berlin", "2027-03-27T00:00", 3),
+            (std::vector<std::string>{"2027-03-27T02:30:00+01:00",
+                                      "2027-03-28T03:00:00+02:00 (02:30 does not exist; run_at_next_valid_time)",
+                                      "2027-03-29T02:30:00+02:00"}));
+  DstPolicy skip;
+  skip.skipped = SkippedTimePolicy::kSkip;
+  EXPECT_EQ(planned("30 2 * * *", "Europe/Berlin", "2027-03-27T00:00", 2, skip),
+            (std::vector<std::string>{"2027-03-27T02:30:00+01:00", "2027-03-29T02:30:00+02:00"}));
+  DstPolicy twice;
+  twice.repeated = RepeatedTimePolicy::kRunTwice;
+  auto fall_back = planned("30 * * * *", "America/New_York", "2027-11-07T04:00", 4, twice);
+  ASSERT_EQ(fall_back.size(), 4u);
+  EXPECT_EQ(fall_back[0].substr(0, 25), "2027-11-07T00:30:00-04:00");
+  EXPECT_EQ(fall_back[1].substr(0, 25), "2027-11-07T01:30:00-04:00");
+  EXPECT_EQ(fall_back[2].substr(0, 25), "2027-11-07T01:30:00-05:00");
+  EXPECT_EQ(fall_back[3].substr(0, 25), "2027-11-07T02:30:00-05:00");
+  // The chargebacks job: four runs a day in Sao Paulo, UTC-3 all year.
+  EXPECT_EQ(planned("30 0,6,12,18 * * *", "America/Sao_Paulo", "2027-03-27T00:00", 5),
+            (std::vector<std::string>{"2027-03-27T00:30:00-03:00", "2027-03-27T06:30:00-03:00", "2027-03-27T12:30:00-03:00",
+                                      "2027-03-27T18:30:00-03:00", "2027-03-28T00:30:00-03:00"}));
+}
+
 TEST(DstPolicy, BadZonesAndPoliciesAreNamed) {
   EXPECT_EQ(resolve_fire(0, "Mars/Olympus", {}).error().code(), ErrorCode::kNotFound);
   EXPECT_NE(check_time_zone("Europe/Berlinn").error().message().find("unknown time zone 'Europe/Berlinn'"), std::string::npos);
