@@ -104,7 +104,7 @@ struct Config {
   std::string work_dir;           // scratch space
   bool keep_scratch = false;      // --work-dir given: keep the synthetic snapshot logs for inspection
   bool quick = false;
-  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline, quality, s3); empty: all
+  std::vector<std::string> only;  // group names to run (append, snapshot, count, commit, merge, pipeline, quality, s3, flags, consolidate, vacuum); empty: all
   int64_t append_rows = 5'000'000;
   int append_repetitions = 5;
   int64_t count_rows = 5'000'000;
@@ -116,6 +116,7 @@ struct Config {
   int snapshot_repetitions = 5;
   int small_commits = 50;
   int s3_commits = 200;
+  int64_t vacuum_files = 100'000;
 
   bool selected(const std::string& group) const;
 };
@@ -153,6 +154,7 @@ void run_s3_benchmarks(Bench& bench);
 void run_flags_benchmarks(Bench& bench);
 void run_versions_benchmarks(Bench& bench);  // in the "flags" group too
 void run_consolidate_benchmarks(Bench& bench);
+void run_vacuum_benchmarks(Bench& bench);
 
 // Shared pieces.
 // A synthetic log at `root` on `fs` (snapshot_bench.cpp): version 0 created by silt, 100 commits

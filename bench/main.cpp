@@ -1,5 +1,5 @@
 // silt_bench: runs the benchmark groups and writes the Markdown report (docs/BENCHMARKS.md).
-// Usage: silt_bench [--output FILE] [--only append,snapshot,count,commit,merge,pipeline,quality,s3,flags,consolidate] [--quick] [--work-dir DIR]
+// Usage: silt_bench [--output FILE] [--only append,snapshot,count,commit,merge,pipeline,quality,s3,flags,consolidate,vacuum] [--quick] [--work-dir DIR]
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -20,7 +20,7 @@ void usage() {
       "usage: silt_bench [--output FILE] [--only GROUP[,GROUP...]] [--quick] [--work-dir DIR]\n"
       "  --output FILE  Markdown report to write (default docs/BENCHMARKS.md)\n"
       "  --only GROUPS  run only these groups: append, snapshot, count, commit, merge, pipeline, quality,\n"
-      "                 s3 (starts a Ceph radosgw on 127.0.0.1), flags, consolidate\n"
+      "                 s3 (starts a Ceph radosgw on 127.0.0.1), flags, consolidate, vacuum\n"
       "  --quick        small sizes and few repetitions, for trying the harness out\n"
       "  --work-dir DIR scratch directory to use and keep (default: a temporary one, removed)\n",
       stderr);
@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     config.snapshot_repetitions = 3;
     config.small_commits = 10;
     config.s3_commits = 20;
+    config.vacuum_files = 10'000;
   }
 
   testing::TempDir work;  // removed at exit; --work-dir keeps what the groups leave behind
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
   if (config.selected("flags")) bench::run_flags_benchmarks(bench);
   if (config.selected("flags")) bench::run_versions_benchmarks(bench);
   if (config.selected("consolidate")) bench::run_consolidate_benchmarks(bench);
+  if (config.selected("vacuum")) bench::run_vacuum_benchmarks(bench);
 
   double total = bench::seconds_since(start);
   std::string markdown = report.markdown(total);

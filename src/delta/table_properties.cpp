@@ -160,17 +160,31 @@ Result<int64_t> checkpoint_interval(const std::map<std::string, std::string>& pr
   return *parsed;
 }
 
-Result<int64_t> deleted_file_retention_ms(const std::map<std::string, std::string>& properties) {
-  auto it = properties.find("delta.deletedFileRetentionDuration");
-  if (it == properties.end()) return int64_t{7} * 24 * 3600 * 1000;
+namespace {
+
+// An interval-valued property, or its default; InvalidArgument naming the key and the value.
+Result<int64_t> interval_property_ms(const std::map<std::string, std::string>& properties, const char* key,
+                                     int64_t fallback_ms, const char* example) {
+  auto it = properties.find(key);
+  if (it == properties.end()) return fallback_ms;
   auto parsed = interval_value_ms(it->second);
   if (!parsed) {
     return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("table property delta.deletedFileRetentionDuration='{}' is not an interval such as "
-                                  "'interval 7 days'",
-                                  it->second));
+                      fmt::format("table property {}='{}' is not an interval such as '{}'", key, it->second, example));
   }
   return *parsed;
+}
+
+}  // namespace
+
+Result<int64_t> deleted_file_retention_ms(const std::map<std::string, std::string>& properties) {
+  return interval_property_ms(properties, "delta.deletedFileRetentionDuration", int64_t{7} * 24 * 3600 * 1000,
+                              "interval 7 days");
+}
+
+Result<int64_t> log_retention_ms(const std::map<std::string, std::string>& properties) {
+  return interval_property_ms(properties, "delta.logRetentionDuration", int64_t{30} * 24 * 3600 * 1000,
+                              "interval 30 days");
 }
 
 Result<bool> append_only(const std::map<std::string, std::string>& properties) {

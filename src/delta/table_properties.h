@@ -22,6 +22,10 @@ Result<int64_t> checkpoint_interval(const std::map<std::string, std::string>& pr
 // tombstone is kept in checkpoints (and so how long VACUUM must leave the file).
 Result<int64_t> deleted_file_retention_ms(const std::map<std::string, std::string>& properties);
 
+// delta.logRetentionDuration in milliseconds (default 30 days): how long commit and checkpoint
+// files are kept before log cleanup (VACUUM) may delete them.
+Result<int64_t> log_retention_ms(const std::map<std::string, std::string>& properties);
+
 // delta.appendOnly: true when "true" (any case); an invalid value is refused rather than read as false.
 Result<bool> append_only(const std::map<std::string, std::string>& properties);
 

@@ -50,6 +50,10 @@ bool Transaction::is_blind_append() const {
   return removes_.empty() && !read_whole_table_ && read_files_.empty() && !metadata_ && !protocol_;
 }
 
+bool Transaction::is_commit_info_only() const {
+  return adds_.empty() && removes_.empty() && !metadata_ && !protocol_ && !app_txn_;
+}
+
 std::string Transaction::build_commit(int64_t version, int64_t timestamp_ms) const {
   nlohmann::ordered_json info;
   info["timestamp"] = timestamp_ms;
@@ -174,6 +178,8 @@ Status Transaction::check_append_only() const {
 }
 
 Status Transaction::check_conflicts(int64_t winning_version, const std::vector<Action>& winning) const {
+  // Nothing of ours can be invalidated: the commit records provenance only.
+  if (is_commit_info_only()) return Status();
   auto conflict = [&](const std::string& what) {
     return make_error(ErrorCode::kConflict,
                       fmt::format("concurrent commit {} to {} conflicts with this {}: {}", winning_version,

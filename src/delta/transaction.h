@@ -62,8 +62,12 @@ class Transaction {
   void mark_file_read(const std::string& path) { read_files_.insert(canonical_path(path)); }
 
   bool is_blind_append() const;
+  // True when the commit would hold nothing but commitInfo (VACUUM START/END): such a commit
+  // changes no table state, so no concurrent commit conflicts with it.
+  bool is_commit_info_only() const;
 
   // Commits; Conflict (naming the winning version) on a logical conflict or when attempts run out.
+  // A commitInfo-only transaction never conflicts: a lost race only moves it to the next version.
   Result<CommitResult> commit(const CommitOptions& options = {});
 
   // Every commit carries this id in its commitInfo ("txnId"), so a commit can be recognised later.

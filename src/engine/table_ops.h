@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "delta/snapshot.h"
 #include "engine/session.h"
+#include "engine/table_optimize.h"
 #include "storage/file_system.h"
 
 namespace silt::delta {
@@ -144,6 +145,11 @@ class TableOps {
   Result<OperationReport> remove_where(const std::string& root, const std::string& predicate);
   Result<OperationReport> restore(const std::string& root, int64_t version);
   Result<OperationReport> checkpoint(const std::string& root);
+  // Rewrites small files (or, with options.zorder, whole partitions in Z-order) into files near
+  // the target size: one commit removing and adding with dataChange false, which conflicts only
+  // with concurrent commits that removed the same files (table_optimize.cpp). InvalidArgument for a
+  // predicate over data columns, an unknown or partition Z-order column, more than four of them.
+  Result<OptimizeReport> optimize(const std::string& root, const OptimizeOptions& options);
   // Makes the table at `root` hold exactly the live files of `source`, a table under
   // `root`/options.prefix, with its schema and partitioning: one commit that removes the files it
   // held and adds the source's by relative path. No data file is read, copied or written; a table
@@ -166,9 +172,22 @@ class TableOps {
   Result<OperationReport> write_impl(const std::string& root, const Source& source, const WriteOptions& options);
   // Writes the rows of `select_sql` as data files of `root` (not yet committed). `data_change`:
   // the add actions' dataChange (false for files that only rearrange existing rows).
+  // With `single_partition`, every row belongs to that partition (of `partition_columns`): the
+  // files go to its directory and rotate at the target size (DuckDB rotates only unpartitioned
+  // output). `target_file_bytes` 0: exactly one file holding the rows in the query's order.
+  // `row_group_rows` > 0: Parquet row groups of that many rows (DuckDB rotates files
+  // only between row groups, so a small target needs small row groups to be met).
   Result<StagedFiles> stage(const std::string& root, const std::string& select_sql, const delta::Schema& schema,
                             const std::vector<std::string>& partition_columns, int64_t target_file_bytes,
-                            bool data_change = true);
+                            bool data_change = true, const delta::PartitionValues* single_partition = nullptr,
+                            int64_t row_group_rows = 0);
+  // OPTIMIZE's Z-order rewrite of `scan_sql` (table_optimize.cpp): files of about
+  // `target_file_bytes` (from the input's bytes per row) holding consecutive runs of the Z-curve.
+  Result<StagedFiles> stage_zordered(const std::string& root, const std::string& scan_sql, const delta::Schema& schema,
+                                     const std::vector<std::string>& partition_columns,
+                                     const std::vector<std::string>& zorder, const delta::PartitionValues* partition,
+                                     int64_t target_file_bytes, std::optional<double> row_bytes,
+                                     int64_t row_group_rows);
   void discard(const std::string& root, const StagedFiles& staged);
   // Commits `txn` (whose actions include `staged`), deleting the staged files if the commit fails,
   // and completes `report` with the commit's version, attempts and file counts.

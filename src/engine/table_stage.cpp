@@ -5,6 +5,8 @@
 #include "engine/table_ops_internal.h"
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -36,19 +38,58 @@ std::string relative_to(const std::string& root, const std::string& path) {
   return path;
 }
 
+// "column=value" as Hive-style directories name partitions: characters that are unsafe in paths
+// percent-encoded, NULL as __HIVE_DEFAULT_PARTITION__.
+std::string hive_path_segment(const std::string& column, const std::optional<std::string>& value) {
+  auto escape = [](const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+      if ((c < 0x80 && std::isalnum(c)) || c == '-' || c == '_' || c == '.') {
+        out += static_cast<char>(c);
+      } else {
+        out += fmt::format("%{:02X}", c);
+      }
+    }
+    return out;
+  };
+  return escape(column) + "=" + (value ? (value->empty() ? std::string("__HIVE_DEFAULT_PARTITION__") : escape(*value))
+                                       : std::string("__HIVE_DEFAULT_PARTITION__"));
+}
+
 }  // namespace
 
 Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std::string& select_sql,
                                               const delta::Schema& schema,
                                               const std::vector<std::string>& partition_columns,
-                                              int64_t target_file_bytes, bool data_change) {
-  std::string options = "FORMAT parquet, COMPRESSION zstd, FILENAME_PATTERN 'part-{uuid}', RETURN_STATS true, "
-                        "APPEND true";
-  if (!partition_columns.empty()) {
+                                              int64_t target_file_bytes, bool data_change,
+                                              const delta::PartitionValues* single_partition,
+                                              int64_t row_group_rows) {
+  std::string options = "FORMAT parquet, COMPRESSION zstd, RETURN_STATS true";
+  if (row_group_rows > 0) options += fmt::format(", ROW_GROUP_SIZE {}", row_group_rows);
+  // target_file_bytes 0: one file, its rows in the query's order (DuckDB keeps the order in a
+  // single file; rotated files receive row groups as threads finish them).
+  const bool one_file = target_file_bytes <= 0;
+  if (!one_file) options += ", FILENAME_PATTERN 'part-{uuid}', APPEND true";
+  std::string copied_sql = select_sql;
+  std::string subdirectory;  // of the staging directory: the single partition's
+  if (single_partition && !partition_columns.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& column : partition_columns) {
+      quoted.push_back(sql_identifier(column));
+      auto it = single_partition->find(column);
+      const bool is_null = it == single_partition->end() || !it->second;
+      subdirectory += "/" + hive_path_segment(column, is_null ? std::nullopt : it->second);
+    }
+    copied_sql = "SELECT * EXCLUDE (" + join(quoted, ", ") + ") FROM (" + select_sql + ")";
+    if (!one_file) options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
+  } else if (!partition_columns.empty()) {
+    if (one_file) {
+      return make_error(ErrorCode::kInternal, "a single ordered file needs its partition (single_partition)");
+    }
     std::vector<std::string> quoted;
     for (const auto& column : partition_columns) quoted.push_back(sql_identifier(column));
     options += ", PARTITION_BY (" + join(quoted, ", ") + ")";
-  } else {
+  } else if (!one_file) {
     // DuckDB cannot rotate files within partitions; unpartitioned output rotates at the target size.
     options += fmt::format(", FILE_SIZE_BYTES {}", target_file_bytes);
   }
@@ -60,7 +101,16 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
   FileBridge& files = session_.files();
   SILT_TRY_ASSIGN(auto staging, files.staging_directory(fs_, root));
   auto remove_staging = [&]() { files.remove_staging(staging); };
-  std::string sql = "COPY (" + select_sql + ") TO " + sql_string(staging) + " (" + options + ")";
+  std::string target = staging + subdirectory;
+  if (one_file) {
+    // DuckDB creates no parent directories for a single file (object stores need none).
+    if (!subdirectory.empty() && fs_.local_path(root)) {
+      std::error_code error;
+      std::filesystem::create_directories(target, error);
+    }
+    target += "/part-" + new_uuid() + ".parquet";
+  }
+  std::string sql = "COPY (" + copied_sql + ") TO " + sql_string(target) + " (" + options + ")";
   auto copied = session_.connection().query_any(sql);
   if (!copied) {
     remove_staging();
@@ -89,8 +139,13 @@ Result<TableOps::StagedFiles> TableOps::stage(const std::string& root, const std
     add.size = row[2] ? parse_int64(*row[2]).value_or(0) : 0;
     add.modification_time = now;
     add.data_change = data_change;
-    // Partition values as DuckDB reports them (text; JSON null for NULL).
-    if (!partition_columns.empty()) {
+    if (!subdirectory.empty()) {
+      for (const auto& column : partition_columns) {
+        auto it = single_partition->find(column);
+        add.partition_values[column] = it == single_partition->end() ? std::nullopt : it->second;
+      }
+    } else if (!partition_columns.empty()) {
+      // Partition values as DuckDB reports them (text; JSON null for NULL).
       json keys = row[5] ? json::parse(*row[5], nullptr, false) : json::object();
       for (const auto& column : partition_columns) {
         std::optional<std::string> value;

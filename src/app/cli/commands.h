@@ -36,5 +36,11 @@ void register_consolidate_commands(CLI::App& app, CommandContext& context, int* 
 void register_catalog_commands(CLI::App& app, CommandContext& context, int* exit_code);
 // `silt storage check`.
 void register_storage_commands(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt schedule list`.
+void register_schedule_commands(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt optimize`.
+void register_optimize_command(CLI::App& app, CommandContext& context, int* exit_code);
+// `silt vacuum`.
+void register_vacuum_command(CLI::App& app, CommandContext& context, int* exit_code);
 
 }  // namespace silt::app

@@ -74,6 +74,8 @@ std::string flag_wording(const Error& error) {
       {"the replace-where predicate", "--replace-where"},
       {"replace-where predicate", "--replace-where"},
       {"delete predicate", "--where"},
+      {"optimize predicate", "--where"},
+      {"set the force option", "pass --force"},
   };
   std::string message = error.message();
   if (error.option().empty()) return message;

@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   register_versions_commands(app, context, &exit_code);
   register_consolidate_commands(app, context, &exit_code);
   register_catalog_commands(app, context, &exit_code);
+  register_optimize_command(app, context, &exit_code);
+  register_schedule_commands(app, context, &exit_code);
+  register_vacuum_command(app, context, &exit_code);
 
   // Nothing may escape as an exception: a bug becomes a message and the documented exit code.
   try {

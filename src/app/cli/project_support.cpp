@@ -3,10 +3,12 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "pipeline/project/project_loader.h"
 
 namespace silt::app {
@@ -49,6 +51,35 @@ Result<pipeline::ProjectConfig> load_config_for_command(const ProjectArgs& args,
   if (!config && !diagnostics.empty()) return problems_error(diagnostics, args.directory);
   if (config) SILT_TRY(context.use_s3_settings(config->s3));
   return config;
+}
+
+Result<ResolvedTable> resolve_table_argument(const std::string& text, const ProjectArgs& args,
+                                             CommandContext& context) {
+  ResolvedTable table;
+  std::error_code error;
+  bool looks_like_path = text.find('/') != std::string::npos || text.find("://") != std::string::npos ||
+                         starts_with(text, ".") || starts_with(text, "~") || std::filesystem::exists(text, error);
+  bool has_project = std::filesystem::exists(std::filesystem::path(args.directory) / "silt.yaml", error);
+  if (looks_like_path || !has_project) {
+    table.root = context.table_location(text);
+    return table;
+  }
+  SILT_TRY_ASSIGN(auto project, load_project_for_command(args, context));
+  const pipeline::Model* model = project->find(text);
+  if (!model) {
+    std::vector<std::string> names;
+    for (const auto& candidate : project->models) names.push_back(candidate.qualified_name());
+    auto best = closest_name(text, names);
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("no table '{}' in project {} and no such path{} (name a path or a table such as "
+                                  "silver.orders; `silt dag` lists them)",
+                                  text, project->config.project_dir,
+                                  best ? fmt::format(" (did you mean '{}'?)", *best) : ""));
+  }
+  table.root = project->table_location(*model);
+  table.name = model->qualified_name();
+  table.project = std::move(project->config);
+  return table;
 }
 
 std::string current_user() {

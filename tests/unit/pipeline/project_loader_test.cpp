@@ -77,7 +77,7 @@ const InvalidCase kInvalidCases[] = {
       "silt.yaml:2:1: unknown key 'storgae' (did you mean 'storage'?)"}},
     {"unknown_key_without_suggestion", "name: shop\nstorage: ./lake\ncolour: blue\n",
      {"silt.yaml:3:1: unknown key 'colour' (expected one of: name, storage, s3, default_env, engine, vars, "
-      "environments, sources, models, consolidations)"}},
+      "environments, sources, models, consolidations, schedules, tables)"}},
     {"empty_file", "", {"silt.yaml:1:1: the project file is empty (it needs at least 'name' and 'storage')"}},
     {"not_a_mapping", "- a\n- b\n", {"silt.yaml:1:1: expected a mapping of project settings, got a list"}},
     {"syntax_error", "name: shop\nstorage: [./lake\n", {"silt.yaml:3:1: invalid YAML: end of sequence flow not found"}},
